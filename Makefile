@@ -1,0 +1,41 @@
+# Gregor's two commands:
+#   make run    install what is missing, build, and start a broker on localhost:9092 (data in ./data)
+#   make test   install what is missing, build, and run every test (unit and system)
+# A plain `make` builds build/bin/gregor-server.
+
+BUILD_DIR ?= build
+PYTHON ?= /usr/bin/python3
+CONFIG ?= config/server.properties
+
+.PHONY: all build deps configure run test unit-test system-test format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR)
+
+run: deps build
+	$(BUILD_DIR)/bin/gregor-server --config $(CONFIG)
+
+test: deps build unit-test system-test
+
+unit-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+system-test: build
+	GREGOR_BIN=$(abspath $(BUILD_DIR))/bin/gregor-server GREGOR_BUILD=$(abspath $(BUILD_DIR)) \
+	  $(PYTHON) -m pytest -q tests/system
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

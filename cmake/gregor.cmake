@@ -1,0 +1,25 @@
+# gregor_library(NAME DEPS...): a static library made of every *.cc in the calling folder (and its
+# subfolders) except
+# *_test.cc; the tests beside the code become one GoogleTest binary, NAME_test, registered with CTest.
+function(gregor_library name)
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  file(GLOB_RECURSE tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  if(tests)
+    list(REMOVE_ITEM sources ${tests})
+  endif()
+  if(NOT sources)
+    # A library whose folder has no code yet still has to exist for the ones that link it.
+    set(sources ${PROJECT_SOURCE_DIR}/cmake/empty.cc)
+  endif()
+  add_library(${name} STATIC ${sources})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(${name} PRIVATE ${GREGOR_WARNINGS})
+  target_link_libraries(${name} PUBLIC ${ARGN})
+  if(tests)
+    add_executable(${name}_test ${tests})
+    target_compile_options(${name}_test PRIVATE ${GREGOR_WARNINGS})
+    target_link_libraries(${name}_test PRIVATE ${name} GTest::gtest_main GTest::gmock)
+    add_test(NAME ${name} COMMAND ${name}_test)
+    set_tests_properties(${name} PROPERTIES LABELS unit)
+  endif()
+endfunction()

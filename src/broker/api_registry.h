@@ -1,0 +1,41 @@
+// The APIs this broker serves. ApiVersions is answered from this table, so what is advertised
+// and what is handled cannot disagree. The maximum version of each API is the one its schema
+// describes.
+//
+// Some APIs are advertised from version 0 while only newer versions are served: librdkafka turns
+// features on only when the advertised range covers old versions (Produce v0 for compression,
+// for example), so Gregor advertises them, as Kafka does, and answers the old versions with
+// UNSUPPORTED_VERSION.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "broker/request_context.h"
+
+namespace gregor::broker {
+
+struct ApiHandler {
+  int16_t api_key;
+  const char* name;
+  int16_t min_advertised;
+  int16_t min_served;
+  int16_t max_version;
+  int16_t request_first_flexible;
+  void (*handle)(const RequestPtr& request);
+};
+
+std::span<const ApiHandler> api_handlers();
+const ApiHandler* find_api(int16_t api_key);
+
+// The handlers, one file each in broker/handlers/.
+void handle_api_versions(const RequestPtr& request);
+void handle_metadata(const RequestPtr& request);
+void handle_produce(const RequestPtr& request);
+void handle_fetch(const RequestPtr& request);
+void handle_list_offsets(const RequestPtr& request);
+void handle_create_topics(const RequestPtr& request);
+void handle_delete_topics(const RequestPtr& request);
+void handle_create_partitions(const RequestPtr& request);
+
+}  // namespace gregor::broker

@@ -1,0 +1,142 @@
+#include "broker/broker.h"
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "cluster/embedded_metadata_store.h"
+
+namespace gregor::broker {
+namespace {
+
+// Kafka keeps the cluster id in /cluster/id; a new cluster makes one up.
+std::string load_cluster_id(cluster::MetadataStore& store) {
+  std::string data;
+  if (store.get("/cluster/id", data) == cluster::StoreError::kOk) {
+    auto doc = nlohmann::json::parse(data, nullptr, false);
+    if (doc.is_object() && doc["id"].is_string()) return doc["id"].get<std::string>();
+  }
+  const std::string id = protocol::Uuid::random().to_string();
+  store.create_recursive("/cluster", "");
+  store.create("/cluster/id", nlohmann::json{{"version", "1"}, {"id", id}}.dump(),
+               cluster::CreateMode::kPersistent);
+  return id;
+}
+
+}  // namespace
+
+Broker::Broker(BrokerConfig config) : config_(std::move(config)) {}
+
+std::unique_ptr<Broker> Broker::open(BrokerConfig config, std::string& error) {
+  std::unique_ptr<Broker> broker(new Broker(std::move(config)));
+  if (!broker->start(error)) return nullptr;
+  return broker;
+}
+
+bool Broker::start(std::string& error) {
+  logs_ = storage::LogManager::open(config_.log_dirs, error, config_.log);
+  if (!logs_) return false;
+  // The embedded store lives beside the first log directory's data.
+  store_ = cluster::EmbeddedMetadataStore::open(config_.log_dirs.front(), error);
+  if (!store_) return false;
+  cluster_id_ = load_cluster_id(*store_);
+  topics_ = std::make_unique<TopicRegistry>(*store_, config_.log, config_.broker_id);
+  if (topics_->load(error) != ErrorCode::kNone) return false;
+  replicas_ = std::make_unique<ReplicaManager>(*logs_);
+  for (const auto& topic : topics_->all()) {
+    if (replicas_->ensure_partitions(*topic) != ErrorCode::kNone) {
+      error = "cannot open the logs of topic " + topic->name;
+      return false;
+    }
+  }
+  background_ = std::thread([this] { run_background_tasks(); });
+  spdlog::info("broker {} started: cluster {}, {} topics", config_.broker_id, cluster_id_,
+               topics_->all().size());
+  return true;
+}
+
+Broker::~Broker() {
+  shutdown();
+}
+
+TopicResult Broker::create_topic(const std::string& name, int32_t partitions,
+                                 int16_t replication_factor,
+                                 const std::vector<std::vector<int32_t>>& assignment,
+                                 const TopicConfigs& configs, bool validate_only) {
+  auto result =
+      topics_->create(name, partitions, replication_factor, assignment, configs, validate_only);
+  if (result.error == ErrorCode::kNone && !validate_only) {
+    result.error = replicas_->ensure_partitions(*result.topic);
+    spdlog::info("created topic {} with {} partitions", name, result.topic->partition_count());
+  }
+  return result;
+}
+
+TopicResult Broker::delete_topic(const std::string& name) {
+  auto result = topics_->remove(name);
+  if (result.error == ErrorCode::kNone) {
+    replicas_->remove_topic(*result.topic);
+    spdlog::info("deleted topic {}", name);
+  }
+  return result;
+}
+
+TopicResult Broker::add_partitions(const std::string& name, int32_t count, bool validate_only) {
+  auto result = topics_->add_partitions(name, count, validate_only);
+  if (result.error == ErrorCode::kNone && !validate_only) {
+    result.error = replicas_->ensure_partitions(*result.topic);
+  }
+  return result;
+}
+
+TopicResult Broker::auto_create_topic(const std::string& name) {
+  if (!config_.auto_create_topics_enable) {
+    return {ErrorCode::kUnknownTopicOrPartition, "", nullptr};
+  }
+  auto result =
+      create_topic(name, config_.num_partitions, config_.default_replication_factor, {}, {}, false);
+  if (result.error == ErrorCode::kTopicAlreadyExists) {
+    return {ErrorCode::kNone, "", topics_->find(name)};  // another client won the race
+  }
+  return result;
+}
+
+// Periodic work that must not run on network threads: flushes due by flush.ms/flush.messages
+// and recovery-point checkpoints.
+void Broker::run_background_tasks() {
+  using Clock = std::chrono::steady_clock;
+  const auto tick = std::chrono::milliseconds(config_.log_flush_scheduler_interval_ms);
+  const auto checkpoint_every =
+      std::chrono::milliseconds(config_.log_flush_offset_checkpoint_interval_ms);
+  auto next_checkpoint = Clock::now() + checkpoint_every;
+  std::unique_lock lock(background_mutex_);
+  while (!stopping_) {
+    background_wake_.wait_for(lock, tick, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    logs_->flush_due_logs(wall_ms);
+    if (Clock::now() >= next_checkpoint) {
+      logs_->checkpoint_recovery_points();
+      next_checkpoint = Clock::now() + checkpoint_every;
+    }
+    lock.lock();
+  }
+}
+
+void Broker::shutdown() {
+  {
+    std::lock_guard lock(background_mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    stopping_ = true;
+    background_wake_.notify_all();
+  }
+  if (background_.joinable()) background_.join();
+  flusher_.stop();
+  if (logs_) logs_->shutdown();
+  spdlog::info("broker {} shut down cleanly", config_.broker_id);
+}
+
+}  // namespace gregor::broker

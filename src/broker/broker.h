@@ -1,0 +1,67 @@
+// The broker's state and services, independent of the network: configuration, metadata store,
+// topic registry, logs and partitions, group commit. The network layer hands it requests
+// (through the handlers in broker/handlers) and it never touches a socket.
+//
+// Lifecycle: open() loads the metadata and recovers the logs; shutdown() (also on destruction)
+// flushes every log, writes the checkpoints and the clean-shutdown marker. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "broker/broker_config.h"
+#include "broker/flusher.h"
+#include "broker/replica_manager.h"
+#include "broker/topic_registry.h"
+#include "cluster/metadata_store.h"
+#include "storage/log_manager.h"
+
+namespace gregor::broker {
+
+class Broker {
+ public:
+  static std::unique_ptr<Broker> open(BrokerConfig config, std::string& error);
+  ~Broker();
+
+  const BrokerConfig& config() const { return config_; }
+  const std::string& cluster_id() const { return cluster_id_; }
+  TopicRegistry& topics() { return *topics_; }
+  ReplicaManager& replicas() { return *replicas_; }
+  Flusher& flusher() { return flusher_; }
+
+  // Topic lifecycle: the registry records the change, then the partitions follow it.
+  TopicResult create_topic(const std::string& name, int32_t partitions, int16_t replication_factor,
+                           const std::vector<std::vector<int32_t>>& assignment,
+                           const TopicConfigs& configs, bool validate_only);
+  TopicResult delete_topic(const std::string& name);
+  TopicResult add_partitions(const std::string& name, int32_t count, bool validate_only);
+  // A topic named by a client that does not exist yet: created with the broker defaults when
+  // auto.create.topics.enable is on and the client allows it.
+  TopicResult auto_create_topic(const std::string& name);
+
+  void shutdown();
+
+ private:
+  explicit Broker(BrokerConfig config);
+  bool start(std::string& error);
+  void run_background_tasks();
+
+  BrokerConfig config_;
+  std::string cluster_id_;
+  std::unique_ptr<cluster::MetadataStore> store_;
+  std::unique_ptr<storage::LogManager> logs_;
+  std::unique_ptr<TopicRegistry> topics_;
+  std::unique_ptr<ReplicaManager> replicas_;
+  Flusher flusher_;
+
+  std::mutex background_mutex_;
+  std::condition_variable background_wake_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  std::thread background_;
+};
+
+}  // namespace gregor::broker

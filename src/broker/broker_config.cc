@@ -1,0 +1,201 @@
+#include "broker/broker_config.h"
+
+#include <functional>
+#include <limits>
+#include <map>
+
+#include "broker/log_config_keys.h"
+#include "common/config_value.h"
+
+namespace gregor::broker {
+namespace {
+
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+// "PLAINTEXT://host:9092,SSL://:9093" -> endpoints.
+std::optional<std::vector<Endpoint>> parse_listeners(std::string_view text, std::string& error) {
+  std::vector<Endpoint> endpoints;
+  for (const auto& item : split_list(text)) {
+    const auto scheme_end = item.find("://");
+    const auto colon = item.rfind(':');
+    if (scheme_end == std::string::npos || colon == std::string::npos || colon < scheme_end + 3) {
+      error = "'" + item + "' is not of the form NAME://host:port";
+      return std::nullopt;
+    }
+    Endpoint ep;
+    ep.listener_name = item.substr(0, scheme_end);
+    ep.host = item.substr(scheme_end + 3, colon - scheme_end - 3);
+    if (ep.host.size() >= 2 && ep.host.front() == '[' && ep.host.back() == ']') {
+      ep.host = ep.host.substr(1, ep.host.size() - 2);  // [::1]
+    }
+    auto port = parse_integer(item.substr(colon + 1), 0, 65535, error);
+    if (!port) return std::nullopt;
+    ep.port = static_cast<uint16_t>(*port);
+    endpoints.push_back(std::move(ep));
+  }
+  if (endpoints.empty()) {
+    error = "needs at least one listener";
+    return std::nullopt;
+  }
+  return endpoints;
+}
+
+using Setter = std::function<bool(BrokerConfig&, std::string_view, std::string&)>;
+
+template <typename T>
+Setter integer(T BrokerConfig::*member, int64_t min, int64_t max) {
+  return [=](BrokerConfig& c, std::string_view v, std::string& error) {
+    auto parsed = parse_integer(v, min, max, error);
+    if (parsed) c.*member = static_cast<T>(*parsed);
+    return parsed.has_value();
+  };
+}
+
+Setter boolean(bool BrokerConfig::*member) {
+  return [=](BrokerConfig& c, std::string_view v, std::string& error) {
+    auto parsed = parse_boolean(v, error);
+    if (parsed) c.*member = *parsed;
+    return parsed.has_value();
+  };
+}
+
+Setter endpoints(std::vector<Endpoint> BrokerConfig::*member) {
+  return [=](BrokerConfig& c, std::string_view v, std::string& error) {
+    auto parsed = parse_listeners(v, error);
+    if (parsed) c.*member = std::move(*parsed);
+    return parsed.has_value();
+  };
+}
+
+Setter log_dirs() {
+  return [](BrokerConfig& c, std::string_view v, std::string& error) {
+    c.log_dirs = split_list(v);
+    if (c.log_dirs.empty()) error = "needs at least one directory";
+    return !c.log_dirs.empty();
+  };
+}
+
+const std::map<std::string, Setter, std::less<>>& broker_keys() {
+  static const std::map<std::string, Setter, std::less<>> keys = {
+      {"broker.id", integer(&BrokerConfig::broker_id, 0, kInt32Max)},
+      {"node.id", integer(&BrokerConfig::broker_id, 0, kInt32Max)},
+      {"listeners", endpoints(&BrokerConfig::listeners)},
+      {"advertised.listeners", endpoints(&BrokerConfig::advertised_listeners)},
+      {"log.dirs", log_dirs()},
+      {"log.dir", log_dirs()},
+      {"zookeeper.connect",
+       [](BrokerConfig& c, std::string_view v, std::string&) {
+         c.zookeeper_connect = std::string(v);
+         return true;
+       }},
+      {"num.partitions", integer(&BrokerConfig::num_partitions, 1, kInt32Max)},
+      {"default.replication.factor", integer(&BrokerConfig::default_replication_factor, 1, 32767)},
+      {"auto.create.topics.enable", boolean(&BrokerConfig::auto_create_topics_enable)},
+      {"delete.topic.enable", boolean(&BrokerConfig::delete_topic_enable)},
+      {"num.network.threads", integer(&BrokerConfig::num_network_threads, 1, 256)},
+      {"socket.request.max.bytes", integer(&BrokerConfig::socket_request_max_bytes, 1, kInt32Max)},
+      {"socket.send.buffer.bytes", integer(&BrokerConfig::socket_send_buffer_bytes, -1, kInt32Max)},
+      {"socket.receive.buffer.bytes",
+       integer(&BrokerConfig::socket_receive_buffer_bytes, -1, kInt32Max)},
+      {"connections.max.idle.ms", integer(&BrokerConfig::connections_max_idle_ms, -1, kInt64Max)},
+      {"log.flush.offset.checkpoint.interval.ms",
+       integer(&BrokerConfig::log_flush_offset_checkpoint_interval_ms, 0, kInt32Max)},
+      {"log.flush.scheduler.interval.ms",
+       integer(&BrokerConfig::log_flush_scheduler_interval_ms, 1, kInt64Max)},
+  };
+  return keys;
+}
+
+// Kafka keys that take their place in a cluster or in later features; accepted without warning.
+bool is_known_unused(std::string_view key) {
+  static constexpr std::string_view kPrefixes[] = {
+      "num.io.threads",
+      "num.recovery.threads.per.data.dir",
+      "offsets.",
+      "transaction.",
+      "group.",
+      "zookeeper.",
+      "log.retention.check.interval.ms",
+      "log.cleaner.",
+      "replica.",
+      "controlled.shutdown.",
+      "inter.broker.",
+      "min.insync.replicas",
+      "unclean.",
+      "log.roll.jitter",
+      "listener.security.protocol.map",
+      "ssl.",
+      "sasl.",
+      "security.",
+  };
+  for (auto prefix : kPrefixes) {
+    if (key.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+// Kafka's retention and roll keys come in several units; the finest unit given wins.
+bool apply_time_units(BrokerConfig& config, const Properties& props, std::string& error) {
+  struct Unit {
+    const char* key;
+    int64_t factor;
+    int64_t storage::LogConfig::*member;
+  };
+  const Unit units[] = {
+      {"log.retention.hours", 3600000, &storage::LogConfig::retention_ms},
+      {"log.retention.minutes", 60000, &storage::LogConfig::retention_ms},
+      {"log.roll.hours", 3600000, &storage::LogConfig::segment_ms},
+  };
+  for (const auto& unit : units) {
+    auto it = props.find(unit.key);
+    if (it == props.end()) continue;
+    std::string reason;
+    auto value = parse_integer(it->second, -1, kInt64Max / unit.factor, reason);
+    if (!value) {
+      error = "invalid value '" + it->second + "' for " + unit.key + ": " + reason;
+      return false;
+    }
+    config.log.*unit.member = *value < 0 ? -1 : *value * unit.factor;
+  }
+  return true;
+}
+
+}  // namespace
+
+Endpoint BrokerConfig::advertised() const {
+  Endpoint ep = advertised_listeners.empty() ? listeners.front() : advertised_listeners.front();
+  if (ep.host.empty() || ep.host == "0.0.0.0") ep.host = "localhost";
+  return ep;
+}
+
+std::optional<BrokerConfig> parse_broker_config(const Properties& props, std::string& error,
+                                                std::vector<std::string>& warnings) {
+  BrokerConfig config;
+  if (!apply_time_units(config, props, error)) return std::nullopt;
+  for (const auto& [key, value] : props) {
+    std::string reason;
+    bool ok = true;
+    if (auto it = broker_keys().find(key); it != broker_keys().end()) {
+      ok = it->second(config, value, reason);
+    } else if (key == "log.retention.hours" || key == "log.retention.minutes" ||
+               key == "log.roll.hours") {
+      continue;  // handled by apply_time_units
+    } else {
+      bool matched = false;
+      for (const auto& log_key : log_config_keys()) {
+        if (log_key.broker_key != key) continue;
+        matched = true;
+        ok = log_key.apply(config.log, value, reason);
+      }
+      if (!matched && !is_known_unused(key)) warnings.push_back("unknown configuration " + key);
+    }
+    if (!ok) {
+      error = "invalid value '" + value + "' for " + key + ": " + reason;
+      return std::nullopt;
+    }
+  }
+  return config;
+}
+
+}  // namespace gregor::broker

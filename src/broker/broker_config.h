@@ -1,0 +1,55 @@
+// The broker's configuration, read from server.properties with Kafka's key names and defaults.
+// Parsed once at start-up by the server; read-only afterwards, shared by every component.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/properties.h"
+#include "storage/log_config.h"
+
+namespace gregor::broker {
+
+struct Endpoint {
+  std::string listener_name;  // "PLAINTEXT"
+  std::string host;           // empty: every interface
+  uint16_t port = 9092;
+};
+
+struct BrokerConfig {
+  int32_t broker_id = 0;
+  std::vector<Endpoint> listeners{Endpoint{"PLAINTEXT", "", 9092}};
+  std::vector<Endpoint> advertised_listeners;  // empty: same as listeners
+  std::vector<std::string> log_dirs{"/tmp/kafka-logs"};
+  std::string zookeeper_connect;
+
+  int32_t num_partitions = 1;
+  int16_t default_replication_factor = 1;
+  bool auto_create_topics_enable = true;
+  bool delete_topic_enable = true;
+
+  int32_t num_network_threads = 3;
+  int32_t socket_request_max_bytes = 104857600;
+  int32_t socket_send_buffer_bytes = 102400;
+  int32_t socket_receive_buffer_bytes = 102400;
+  int64_t connections_max_idle_ms = 600000;
+  int32_t replica_fetch_wait_max_ms = 500;
+  int64_t log_flush_offset_checkpoint_interval_ms = 60000;
+  int64_t log_flush_scheduler_interval_ms = 1000;
+
+  // Defaults for every topic's log; topics override them with their own configs.
+  storage::LogConfig log;
+
+  // The address clients are told to use for this broker.
+  Endpoint advertised() const;
+};
+
+// Builds the configuration from properties. On a bad value returns nullopt and sets `error` to
+// one line naming the key. Keys Gregor does not know are reported in `warnings` and ignored, as
+// Kafka does.
+std::optional<BrokerConfig> parse_broker_config(const Properties& props, std::string& error,
+                                                std::vector<std::string>& warnings);
+
+}  // namespace gregor::broker

@@ -1,0 +1,87 @@
+#include "broker/broker_config.h"
+#include "broker/log_config_keys.h"
+
+#include <gtest/gtest.h>
+
+namespace gregor::broker {
+namespace {
+
+std::optional<BrokerConfig> parse(const Properties& props, std::string& error) {
+  std::vector<std::string> warnings;
+  return parse_broker_config(props, error, warnings);
+}
+
+TEST(BrokerConfigTest, DefaultsAreKafkas) {
+  std::string error;
+  auto config = parse({}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->num_partitions, 1);
+  EXPECT_TRUE(config->auto_create_topics_enable);
+  EXPECT_EQ(config->socket_request_max_bytes, 104857600);
+  EXPECT_EQ(config->log.segment_bytes, 1073741824);
+  EXPECT_EQ(config->log.max_message_bytes, 1048588);
+  EXPECT_EQ(config->listeners.front().port, 9092);
+}
+
+TEST(BrokerConfigTest, ParsesListenersAndDirs) {
+  std::string error;
+  auto config = parse({{"listeners", "PLAINTEXT://127.0.0.1:19092"},
+                       {"advertised.listeners", "PLAINTEXT://example.org:9000"},
+                       {"log.dirs", "/a, /b"}},
+                      error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->listeners.front().host, "127.0.0.1");
+  EXPECT_EQ(config->listeners.front().port, 19092);
+  EXPECT_EQ(config->advertised().host, "example.org");
+  EXPECT_EQ(config->log_dirs, (std::vector<std::string>{"/a", "/b"}));
+}
+
+TEST(BrokerConfigTest, FinestRetentionUnitWins) {
+  std::string error;
+  auto config = parse({{"log.retention.hours", "1"}, {"log.retention.minutes", "2"}}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->log.retention_ms, 120000);
+  config = parse({{"log.retention.minutes", "2"}, {"log.retention.ms", "5"}}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->log.retention_ms, 5);
+}
+
+TEST(BrokerConfigTest, BadValueNamesTheKey) {
+  std::string error;
+  EXPECT_FALSE(parse({{"num.partitions", "abc"}}, error));
+  EXPECT_EQ(error, "invalid value 'abc' for num.partitions: not an integer");
+  EXPECT_FALSE(parse({{"num.partitions", "0"}}, error));
+  EXPECT_NE(error.find("num.partitions"), std::string::npos);
+  EXPECT_FALSE(parse({{"listeners", "nonsense"}}, error));
+  EXPECT_NE(error.find("listeners"), std::string::npos);
+  EXPECT_FALSE(parse({{"log.message.timestamp.type", "Sometime"}}, error));
+  EXPECT_NE(error.find("log.message.timestamp.type"), std::string::npos);
+  EXPECT_FALSE(parse({{"auto.create.topics.enable", "yes"}}, error));
+}
+
+TEST(BrokerConfigTest, UnknownKeysWarn) {
+  std::string error;
+  std::vector<std::string> warnings;
+  auto config =
+      parse_broker_config({{"no.such.key", "1"}, {"num.io.threads", "8"}}, error, warnings);
+  ASSERT_TRUE(config);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("no.such.key"), std::string::npos);
+}
+
+TEST(BrokerConfigTest, TopicConfigsValidate) {
+  storage::LogConfig config;
+  std::string error;
+  EXPECT_TRUE(
+      apply_topic_configs(config, {{"retention.ms", "1000"}, {"segment.bytes", "1024"}}, error));
+  EXPECT_EQ(config.retention_ms, 1000);
+  EXPECT_EQ(config.segment_bytes, 1024);
+  EXPECT_FALSE(apply_topic_configs(config, {{"retention.ms", "-5"}}, error));
+  EXPECT_NE(error.find("retention.ms"), std::string::npos);
+  EXPECT_FALSE(apply_topic_configs(config, {{"cleanup.policy", "shred"}}, error));
+  EXPECT_FALSE(apply_topic_configs(config, {{"no.such.config", "1"}}, error));
+  EXPECT_EQ(error, "Unknown topic config name: no.such.config");
+}
+
+}  // namespace
+}  // namespace gregor::broker

@@ -1,0 +1,143 @@
+// Fetch: whole record batches from each requested partition, sent from the segment files with
+// sendfile. When less than min_bytes is available the request waits (a delayed fetch) until an
+// append brings enough or max_wait_ms passes; the waiting costs no thread.
+#include <algorithm>
+
+#include "broker/api_registry.h"
+#include "broker/broker.h"
+#include "protocol/messages/fetch.h"
+
+namespace gregor::broker {
+namespace {
+
+using protocol::FetchRequest;
+using protocol::FetchResponse;
+
+class DelayedFetch : public AppendListener, public std::enable_shared_from_this<DelayedFetch> {
+ public:
+  DelayedFetch(RequestPtr request, FetchRequest body)
+      : request_(std::move(request)), body_(std::move(body)) {}
+
+  // Reads what is there; answers at once if it is enough, else waits. Runs on the request's
+  // executor, as do all later attempts, so attempts never race each other.
+  void start() {
+    int64_t bytes = 0;
+    FetchResponse response = read(bytes);
+    if (bytes >= body_.min_bytes || body_.max_wait_ms <= 0 || errors_ > 0) {
+      return request_->respond(response);
+    }
+    auto self = shared_from_this();
+    timer_ = request_->executor().run_after(std::chrono::milliseconds(body_.max_wait_ms),
+                                            [self] { self->attempt(/*timed_out=*/true); });
+    watch();
+  }
+
+  void on_append() override {
+    auto self = shared_from_this();
+    request_->executor().post([self] { self->attempt(/*timed_out=*/false); });
+  }
+
+ private:
+  void attempt(bool timed_out) {
+    if (done_) return;
+    int64_t bytes = 0;
+    FetchResponse response = read(bytes);
+    if (!timed_out && bytes < body_.min_bytes && errors_ == 0) return watch();
+    done_ = true;
+    timer_.reset();
+    request_->respond(response);
+  }
+
+  // Asks every partition of the request to say when it next grows.
+  void watch() {
+    Broker& broker = request_->broker();
+    for (const auto& topic : body_.topics) {
+      for (const auto& p : topic.partitions) {
+        if (auto partition = broker.replicas().get(topic.topic, p.partition)) {
+          partition->watch_appends(weak_from_this());
+        }
+      }
+    }
+  }
+
+  FetchResponse read(int64_t& total_bytes) {
+    Broker& broker = request_->broker();
+    FetchResponse response;
+    response.responses.reserve(body_.topics.size());
+    errors_ = 0;
+    int64_t budget = std::max(body_.max_bytes, 0);
+    for (const auto& topic : body_.topics) {
+      auto& topic_out = response.responses.emplace_back();
+      topic_out.topic = topic.topic;
+      topic_out.partitions.reserve(topic.partitions.size());
+      for (const auto& want : topic.partitions) {
+        auto& out = topic_out.partitions.emplace_back();
+        out.partition_index = want.partition;
+        out.aborted_transactions.emplace();  // none: Gregor has no transactions yet
+        auto partition = broker.replicas().get(topic.topic, want.partition);
+        if (!partition) {
+          out.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+          out.high_watermark = out.last_stable_offset = -1;
+          ++errors_;
+          continue;
+        }
+        auto& log = partition->log();
+        const int64_t hw = partition->high_watermark();
+        out.high_watermark = hw;
+        out.last_stable_offset = hw;
+        out.log_start_offset = log.log_start_offset();
+        const int32_t limit =
+            static_cast<int32_t>(std::min<int64_t>(want.partition_max_bytes, budget));
+        // KIP-74: the first batch of the response goes out whole even when it is larger than
+        // the limits, so that a consumer can always make progress.
+        auto result = log.read(want.fetch_offset, limit, total_bytes == 0, hw);
+        if (result.error != ErrorCode::kNone) {
+          out.error_code = to_wire(result.error);
+          ++errors_;
+          continue;
+        }
+        if (result.slice && result.slice->size > 0) {
+          out.records = protocol::Records::of(*result.slice);
+          total_bytes += result.slice->size;
+          budget = std::max<int64_t>(0, budget - result.slice->size);
+        } else {
+          out.records = protocol::Records::of(protocol::ByteView{});
+        }
+      }
+    }
+    return response;
+  }
+
+  RequestPtr request_;
+  FetchRequest body_;
+  std::shared_ptr<void> timer_;
+  int errors_ = 0;
+  bool done_ = false;
+};
+
+FetchResponse unsupported(const FetchRequest& body) {
+  FetchResponse response;
+  response.error_code = to_wire(ErrorCode::kUnsupportedVersion);
+  for (const auto& topic : body.topics) {
+    auto& out = response.responses.emplace_back();
+    out.topic = topic.topic;
+    for (const auto& p : topic.partitions) {
+      auto& partition = out.partitions.emplace_back();
+      partition.partition_index = p.partition;
+      partition.error_code = to_wire(ErrorCode::kUnsupportedVersion);
+    }
+  }
+  return response;
+}
+
+}  // namespace
+
+void handle_fetch(const RequestPtr& request) {
+  FetchRequest body;
+  if (!request->decode(body)) return request->close_connection();
+  // Fetch v0-v3 return message formats 0 and 1, which Gregor does not store.
+  if (request->version() < 4) return request->respond(unsupported(body));
+  std::make_shared<DelayedFetch>(request, std::move(body))->start();
+}
+
+}  // namespace gregor::broker

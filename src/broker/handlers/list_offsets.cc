@@ -1,0 +1,60 @@
+// ListOffsets: a partition's earliest (-2) or latest (-1) offset, or the first offset whose
+// timestamp is at or after a given time.
+#include "protocol/messages/list_offsets.h"
+#include "broker/api_registry.h"
+#include "broker/broker.h"
+
+namespace gregor::broker {
+namespace {
+
+using protocol::ListOffsetsRequest;
+using protocol::ListOffsetsResponse;
+
+constexpr int64_t kLatest = -1;
+constexpr int64_t kEarliest = -2;
+
+void look_up(Partition& partition, int64_t timestamp,
+             ListOffsetsResponse::ListOffsetsPartitionResponse& out) {
+  auto& log = partition.log();
+  out.leader_epoch = partition.leader_epoch();
+  if (timestamp == kLatest) {
+    out.offset = partition.high_watermark();
+  } else if (timestamp == kEarliest) {
+    out.offset = log.log_start_offset();
+  } else if (timestamp < 0) {
+    out.error_code = to_wire(ErrorCode::kUnsupportedVersion);
+    return;
+  } else if (auto found = log.offset_for_timestamp(timestamp)) {
+    out.offset = found->first;
+    out.timestamp = found->second;
+  } else {
+    out.offset = -1;  // no record at or after that time
+  }
+  out.old_style_offsets = {out.offset};
+}
+
+}  // namespace
+
+void handle_list_offsets(const RequestPtr& request) {
+  ListOffsetsRequest body;
+  if (!request->decode(body)) return request->close_connection();
+  Broker& broker = request->broker();
+  ListOffsetsResponse response;
+  response.topics.reserve(body.topics.size());
+  for (const auto& topic : body.topics) {
+    auto& topic_out = response.topics.emplace_back();
+    topic_out.name = topic.name;
+    for (const auto& want : topic.partitions) {
+      auto& out = topic_out.partitions.emplace_back();
+      out.partition_index = want.partition_index;
+      if (auto partition = broker.replicas().get(topic.name, want.partition_index)) {
+        look_up(*partition, want.timestamp, out);
+      } else {
+        out.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+      }
+    }
+  }
+  request->respond(response);
+}
+
+}  // namespace gregor::broker

@@ -1,0 +1,97 @@
+#include "broker/log_config_keys.h"
+
+#include <array>
+#include <cstdint>
+#include <limits>
+
+#include "common/config_value.h"
+
+namespace gregor::broker {
+namespace {
+
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+template <auto Member, int64_t Min, int64_t Max>
+bool set_integer(storage::LogConfig& config, std::string_view value, std::string& error) {
+  auto parsed = parse_integer(value, Min, Max, error);
+  if (!parsed) return false;
+  config.*Member = static_cast<std::remove_reference_t<decltype(config.*Member)>>(*parsed);
+  return true;
+}
+
+bool set_timestamp_type(storage::LogConfig& config, std::string_view value, std::string& error) {
+  auto parsed = parse_choice(value, {"CreateTime", "LogAppendTime"}, error);
+  if (!parsed) return false;
+  config.timestamp_type = *parsed == "CreateTime" ? protocol::TimestampType::kCreateTime
+                                                  : protocol::TimestampType::kLogAppendTime;
+  return true;
+}
+
+bool set_cleanup_policy(storage::LogConfig& config, std::string_view value, std::string& error) {
+  auto items = split_list(value);
+  if (items.empty()) {
+    error = "must be delete, compact or compact,delete";
+    return false;
+  }
+  for (const auto& item : items) {
+    if (item != "delete" && item != "compact") {
+      error = "unknown policy " + item + "; must be delete, compact or compact,delete";
+      return false;
+    }
+  }
+  config.cleanup_policy = std::string(value);
+  return true;
+}
+
+using storage::LogConfig;
+
+constexpr std::array kKeys = {
+    LogConfigKey{"cleanup.policy", "log.cleanup.policy", &set_cleanup_policy},
+    LogConfigKey{"segment.bytes", "log.segment.bytes",
+                 &set_integer<&LogConfig::segment_bytes, 14, kInt32Max>},
+    LogConfigKey{"segment.ms", "log.roll.ms", &set_integer<&LogConfig::segment_ms, 1, kInt64Max>},
+    LogConfigKey{"segment.index.bytes", "log.index.size.max.bytes",
+                 &set_integer<&LogConfig::segment_index_bytes, 8, kInt32Max>},
+    LogConfigKey{"index.interval.bytes", "log.index.interval.bytes",
+                 &set_integer<&LogConfig::index_interval_bytes, 0, kInt32Max>},
+    LogConfigKey{"max.message.bytes", "message.max.bytes",
+                 &set_integer<&LogConfig::max_message_bytes, 0, kInt32Max>},
+    LogConfigKey{"message.timestamp.type", "log.message.timestamp.type", &set_timestamp_type},
+    LogConfigKey{"flush.messages", "log.flush.interval.messages",
+                 &set_integer<&LogConfig::flush_messages, 1, kInt64Max>},
+    LogConfigKey{"flush.ms", "log.flush.interval.ms",
+                 &set_integer<&LogConfig::flush_ms, 0, kInt64Max>},
+    LogConfigKey{"retention.ms", "log.retention.ms",
+                 &set_integer<&LogConfig::retention_ms, -1, kInt64Max>},
+    LogConfigKey{"retention.bytes", "log.retention.bytes",
+                 &set_integer<&LogConfig::retention_bytes, -1, kInt64Max>},
+};
+
+}  // namespace
+
+std::span<const LogConfigKey> log_config_keys() {
+  return kKeys;
+}
+
+bool apply_topic_configs(storage::LogConfig& config, const TopicConfigs& overrides,
+                         std::string& error) {
+  for (const auto& [name, value] : overrides) {
+    const LogConfigKey* key = nullptr;
+    for (const auto& candidate : kKeys) {
+      if (candidate.topic_key == name) key = &candidate;
+    }
+    if (key == nullptr) {
+      error = "Unknown topic config name: " + name;
+      return false;
+    }
+    std::string reason;
+    if (!key->apply(config, value, reason)) {
+      error = "Invalid value " + value + " for configuration " + name + ": " + reason;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace gregor::broker

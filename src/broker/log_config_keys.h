@@ -1,0 +1,33 @@
+// The topic-level log configuration keys (segment.bytes, retention.ms, ...), each with the
+// broker-level key that supplies its default (log.segment.bytes, log.retention.ms, ...).
+// One table serves server.properties, CreateTopics `configs` and, later, Describe/AlterConfigs.
+#pragma once
+
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "storage/log_config.h"
+
+namespace gregor::broker {
+
+struct LogConfigKey {
+  std::string_view topic_key;
+  std::string_view broker_key;
+  // Parses `value` into `config`; false with a reason in `error` when the value is invalid.
+  bool (*apply)(storage::LogConfig& config, std::string_view value, std::string& error);
+};
+
+std::span<const LogConfigKey> log_config_keys();
+
+// Topic configs as given to CreateTopics: name -> value.
+using TopicConfigs = std::map<std::string, std::string, std::less<>>;
+
+// Applies topic overrides on top of `config`. On an unknown key or a bad value returns false and
+// sets `error` to a message naming the key ("Invalid value abc for configuration retention.ms:
+// not an integer").
+bool apply_topic_configs(storage::LogConfig& config, const TopicConfigs& overrides,
+                         std::string& error);
+
+}  // namespace gregor::broker

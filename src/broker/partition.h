@@ -1,0 +1,72 @@
+// One topic-partition hosted by this broker: its log plus what the request path needs around it
+// (validation of produced batches, the high watermark, wake-ups for waiting fetches).
+// Owned by the ReplicaManager through shared_ptr; request handlers on any network thread hold a
+// reference while they use it, so deleting the topic never pulls a log from under a request.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/error_code.h"
+#include "protocol/record_batch.h"
+#include "storage/log.h"
+
+namespace gregor::broker {
+
+// Something waiting for data to arrive in a partition (a delayed fetch). Called on the appending
+// thread right after an append; must only schedule work, never block.
+class AppendListener {
+ public:
+  virtual ~AppendListener() = default;
+  virtual void on_append() = 0;
+};
+
+struct ProduceResult {
+  ErrorCode error = ErrorCode::kNone;
+  int64_t base_offset = -1;
+  int64_t last_offset = -1;
+  int64_t log_append_time = -1;
+  int64_t log_start_offset = -1;
+};
+
+class Partition {
+ public:
+  Partition(std::string topic, int32_t index, std::shared_ptr<storage::Log> log);
+
+  const std::string& topic() const { return topic_; }
+  int32_t index() const { return index_; }
+  int32_t leader_epoch() const { return leader_epoch_; }
+  storage::Log& log() { return *log_; }
+  const std::shared_ptr<storage::Log>& shared_log() const { return log_; }
+
+  // Offsets below the high watermark are visible to consumers. A single broker acknowledges
+  // nothing it has not appended, so it is the log end offset.
+  int64_t high_watermark() const { return log_->log_end_offset(); }
+
+  // Validates the batches in `records` (modified in place: offsets and leader epoch are
+  // assigned) and appends them.
+  ProduceResult append(std::span<uint8_t> records, int64_t now_ms);
+
+  // One-shot: `listener` is told about the next append, then forgotten.
+  void watch_appends(std::weak_ptr<AppendListener> listener);
+
+ private:
+  void notify_listeners();
+
+  const std::string topic_;
+  const int32_t index_;
+  const std::shared_ptr<storage::Log> log_;
+  int32_t leader_epoch_ = 0;
+  // The topic's max.message.bytes, kept here so that a produce does not copy the log's config.
+  std::atomic<int32_t> max_batch_bytes_;
+
+  std::mutex listeners_mutex_;
+  std::vector<std::weak_ptr<AppendListener>> listeners_;
+};
+
+}  // namespace gregor::broker

@@ -1,0 +1,47 @@
+// The partitions this broker hosts, keyed by topic and index. It opens their logs through the
+// LogManager when topics appear and removes them when topics are deleted. Lookups are on the
+// request path from every network thread; they take a shared lock only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <utility>
+
+#include "broker/partition.h"
+#include "broker/topic_registry.h"
+#include "storage/log_manager.h"
+
+namespace gregor::broker {
+
+class ReplicaManager {
+ public:
+  explicit ReplicaManager(storage::LogManager& logs);
+
+  // Opens (creating when missing) the log of every partition of `topic`.
+  ErrorCode ensure_partitions(const TopicInfo& topic);
+  // Forgets the topic's partitions and deletes their logs.
+  void remove_topic(const TopicInfo& topic);
+
+  std::shared_ptr<Partition> get(std::string_view topic, int32_t partition) const;
+
+ private:
+  using Key = std::pair<std::string, int32_t>;
+  // Compares keys with (string_view, int) probes too, so lookups on the request path do not
+  // allocate a string.
+  struct KeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const int c = std::string_view(a.first).compare(std::string_view(b.first));
+      return c < 0 || (c == 0 && a.second < b.second);
+    }
+  };
+
+  storage::LogManager& logs_;
+  mutable std::shared_mutex mutex_;
+  std::map<Key, std::shared_ptr<Partition>, KeyLess> partitions_;
+};
+
+}  // namespace gregor::broker

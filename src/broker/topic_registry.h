@@ -1,0 +1,76 @@
+// The topics this cluster has: name, id, partition count and config overrides. The source of
+// truth is the MetadataStore, in Kafka's znode layout:
+//   /brokers/topics/<name>  {"version":3,"topic_id":"...","partitions":{"0":[<broker>],...}}
+//   /config/topics/<name>   {"version":1,"config":{"retention.ms":"1000",...}}
+// The registry keeps an in-memory copy for lookups on the request path. Thread-safe; lookups
+// return immutable snapshots (shared_ptr<const TopicInfo>) that stay valid after a change.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "broker/log_config_keys.h"
+#include "cluster/metadata_store.h"
+#include "common/error_code.h"
+#include "protocol/codec.h"
+#include "storage/log_config.h"
+
+namespace gregor::broker {
+
+struct TopicInfo {
+  std::string name;
+  protocol::Uuid id;
+  // replicas[p] lists the broker ids holding partition p, the first being the preferred leader.
+  std::vector<std::vector<int32_t>> replicas;
+  TopicConfigs configs;           // overrides only
+  storage::LogConfig log_config;  // broker defaults with the overrides applied
+
+  int32_t partition_count() const { return static_cast<int32_t>(replicas.size()); }
+};
+
+using TopicPtr = std::shared_ptr<const TopicInfo>;
+
+struct TopicResult {
+  ErrorCode error = ErrorCode::kNone;
+  std::string message;  // for the response's error_message; empty when none
+  TopicPtr topic;
+};
+
+class TopicRegistry {
+ public:
+  TopicRegistry(cluster::MetadataStore& store, storage::LogConfig defaults, int32_t broker_id);
+
+  // Reads every topic from the store; called once at start-up.
+  ErrorCode load(std::string& error);
+
+  // Validates and (unless validate_only) records a new topic. `assignment`, when not empty,
+  // gives the replicas of each partition explicitly.
+  TopicResult create(const std::string& name, int32_t partitions, int16_t replication_factor,
+                     const std::vector<std::vector<int32_t>>& assignment,
+                     const TopicConfigs& configs, bool validate_only);
+  TopicResult remove(const std::string& name);
+  TopicResult add_partitions(const std::string& name, int32_t new_count, bool validate_only);
+
+  TopicPtr find(const std::string& name) const;
+  TopicPtr find(const protocol::Uuid& id) const;
+  std::vector<TopicPtr> all() const;
+
+ private:
+  TopicResult validate_new(const std::string& name, int32_t partitions, int16_t replication_factor,
+                           const std::vector<std::vector<int32_t>>& assignment,
+                           const TopicConfigs& configs) const;
+  cluster::StoreError persist(const TopicInfo& topic, bool is_new);
+
+  cluster::MetadataStore& store_;
+  const storage::LogConfig defaults_;
+  const int32_t broker_id_;
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, TopicPtr, std::less<>> topics_;
+  std::mutex write_mutex_;  // serialises changes (store round trips) without blocking lookups
+};
+
+}  // namespace gregor::broker

@@ -1,0 +1,220 @@
+#include "net/connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+
+#include <spdlog/spdlog.h>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "broker/api_registry.h"
+#include "protocol/request_header.h"
+
+namespace gregor::net {
+namespace {
+
+constexpr int16_t kApiVersionsKey = 18;
+
+int32_t read_be32(const uint8_t* p) {
+  return static_cast<int32_t>((uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+                              (uint32_t{p[2]} << 8) | uint32_t{p[3]});
+}
+
+// TCP_CORK holds partial packets while a response is written in several pieces (memory, file,
+// memory...), so a fetch response does not go out as a string of tiny segments.
+void set_cork(asio::ip::tcp::socket& socket, bool on) {
+  int value = on ? 1 : 0;
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof(value));
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, IoLoop& loop, broker::Broker& broker)
+    : socket_(std::move(socket)), loop_(loop), broker_(broker), room_(loop.context()) {
+  std::error_code ec;
+  auto endpoint = socket_.remote_endpoint(ec);
+  peer_ = ec ? "unknown" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  const auto& config = broker_.config();
+  if (config.socket_send_buffer_bytes > 0) {
+    socket_.set_option(asio::socket_base::send_buffer_size(config.socket_send_buffer_bytes), ec);
+  }
+  if (config.socket_receive_buffer_bytes > 0) {
+    socket_.set_option(asio::socket_base::receive_buffer_size(config.socket_receive_buffer_bytes),
+                       ec);
+  }
+  socket_.native_non_blocking(true, ec);
+}
+
+void Connection::start() {
+  asio::co_spawn(
+      loop_.context(), [self = shared_from_this()] { return self->read_loop(); }, asio::detached);
+}
+
+asio::awaitable<void> Connection::read_loop() {
+  const int32_t max_size = broker_.config().socket_request_max_bytes;
+  try {
+    for (;;) {
+      while (slots_.size() >= kMaxInFlight && !closed_) {
+        room_.expires_at(asio::steady_timer::time_point::max());
+        std::error_code ec;
+        co_await room_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (closed_) break;
+      uint8_t size_bytes[4];
+      co_await asio::async_read(socket_, asio::buffer(size_bytes), asio::use_awaitable);
+      const int32_t size = read_be32(size_bytes);
+      if (size <= 0 || size > max_size) {
+        spdlog::warn("closing {}: request size {} outside 1..{} (socket.request.max.bytes)", peer_,
+                     size, max_size);
+        break;
+      }
+      std::vector<uint8_t> frame(static_cast<size_t>(size));
+      co_await asio::async_read(socket_, asio::buffer(frame), asio::use_awaitable);
+      dispatch(std::move(frame));
+      if (closed_) break;
+    }
+  } catch (const std::system_error& e) {
+    if (e.code() != asio::error::eof && e.code() != asio::error::operation_aborted) {
+      spdlog::debug("connection {} read ended: {}", peer_, e.what());
+    }
+  }
+  close();
+}
+
+void Connection::dispatch(std::vector<uint8_t> frame) {
+  protocol::Reader in(frame);
+  protocol::RequestHeader header;
+  if (!protocol::read_header_prefix(in, header)) {
+    spdlog::warn("closing {}: request frame too short for a header", peer_);
+    return close();
+  }
+  const auto* api = broker::find_api(header.api_key);
+  if (api == nullptr) {
+    spdlog::warn("closing {}: unknown API key {}", peer_, header.api_key);
+    return close();
+  }
+  const bool known_version =
+      header.api_version >= api->min_advertised && header.api_version <= api->max_version;
+  // An unknown ApiVersions version is answered (KIP-511); for any other API it means the client
+  // ignored our ApiVersions answer, and Kafka closes the connection.
+  if (!known_version && header.api_key != kApiVersionsKey) {
+    spdlog::warn("closing {}: unsupported version {} of API {}", peer_, header.api_version,
+                 api->name);
+    return close();
+  }
+  if (known_version) {
+    protocol::read_header_rest(in, header, header.api_version >= api->request_first_flexible);
+    if (!in.ok()) {
+      spdlog::warn("closing {}: malformed request header", peer_);
+      return close();
+    }
+  }
+  const auto body_offset = static_cast<size_t>(in.position() - frame.data());
+  const uint64_t sequence = next_sequence_++;
+  slots_.emplace_back();
+  auto completion = [weak = weak_from_this(), sequence](std::optional<protocol::Writer> out,
+                                                        bool close) mutable {
+    auto self = weak.lock();
+    if (!self) return;
+    if (self->loop_.in_this_thread()) return self->complete(sequence, std::move(out), close);
+    self->loop_.post([self, sequence, out = std::move(out), close]() mutable {
+      self->complete(sequence, std::move(out), close);
+    });
+  };
+  auto request = std::make_shared<broker::RequestContext>(
+      broker_, loop_, std::move(header), std::move(frame), body_offset, std::move(completion));
+  api->handle(request);
+}
+
+void Connection::complete(uint64_t sequence, std::optional<protocol::Writer> frame, bool close) {
+  if (closed_ || sequence < first_sequence_) return;
+  auto& slot = slots_[sequence - first_sequence_];
+  slot.ready = true;
+  slot.close = close;
+  slot.frame = std::move(frame);
+  pump_writes();
+}
+
+void Connection::pump_writes() {
+  if (writing_ || closed_) return;
+  while (!slots_.empty() && slots_.front().ready) {
+    Slot slot = std::move(slots_.front());
+    slots_.pop_front();
+    ++first_sequence_;
+    room_.cancel();
+    if (slot.close) return close();
+    if (!slot.frame) continue;  // acks=0: no response
+    writing_ = true;
+    asio::co_spawn(
+        loop_.context(),
+        [self = shared_from_this(), frame = std::move(*slot.frame)]() mutable {
+          return self->write_frame(std::move(frame));
+        },
+        asio::detached);
+    return;
+  }
+}
+
+asio::awaitable<void> Connection::write_frame(protocol::Writer frame) {
+  try {
+    const auto& bytes = frame.bytes();
+    const bool cork = !frame.splices().empty();
+    if (cork) set_cork(socket_, true);
+    size_t position = 0;
+    for (const auto& splice : frame.splices()) {
+      co_await asio::async_write(socket_,
+                                 asio::buffer(bytes.data() + position, splice.at - position),
+                                 asio::use_awaitable);
+      position = splice.at;
+      co_await send_file(splice.slice);
+    }
+    co_await asio::async_write(socket_,
+                               asio::buffer(bytes.data() + position, bytes.size() - position),
+                               asio::use_awaitable);
+    if (cork) set_cork(socket_, false);
+  } catch (const std::system_error& e) {
+    spdlog::debug("connection {} write failed: {}", peer_, e.what());
+    close();
+    co_return;
+  }
+  writing_ = false;
+  pump_writes();
+}
+
+// Zero-copy: the kernel moves the segment's pages to the socket. A non-blocking socket may take
+// only part of it; then we wait until it can take more.
+asio::awaitable<void> Connection::send_file(const protocol::FileSlice& slice) {
+  off_t offset = slice.offset;
+  size_t left = static_cast<size_t>(slice.size);
+  while (left > 0) {
+    const ssize_t sent = ::sendfile(socket_.native_handle(), slice.file->fd(), &offset, left);
+    if (sent > 0) {
+      left -= static_cast<size_t>(sent);
+    } else if (sent < 0 && (errno == EAGAIN || errno == EINTR)) {
+      co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, asio::use_awaitable);
+    } else {
+      // The file ended early (a truncated segment) or the socket failed: the response would be
+      // short, so the only safe thing is to drop the connection.
+      throw std::system_error(sent == 0 ? std::make_error_code(std::errc::io_error)
+                                        : std::error_code(errno, std::generic_category()));
+    }
+  }
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  room_.cancel();
+  slots_.clear();
+}
+
+}  // namespace gregor::net

@@ -1,0 +1,37 @@
+// The four Kafka batch codecs, as the clients frame them:
+//   gzip    a gzip stream (RFC 1952); concatenated members are accepted.
+//   snappy  raw snappy (what librdkafka writes) or the xerial "\x82SNAPPY\0" block stream that
+//           the Java client writes; compress() writes raw snappy, which both clients read.
+//   lz4     the LZ4 frame format, one or more frames. compress() writes independent 64 KB blocks,
+//           the only kind Kafka's Java reader (KafkaLZ4BlockInputStream) decodes.
+//   zstd    one or more zstd frames, with or without a content size, decoded as a stream.
+// Used to look inside batches (records.h) and to rebuild them (compaction, tests); the produce
+// path never decompresses.
+//
+//   std::vector<uint8_t> plain;
+//   ErrorCode err = decompress(Compression::kZstd, compressed, plain, 16 << 20);
+//   if (err != ErrorCode::kNone) return err;  // kCorruptMessage for garbage or a bomb
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "common/error_code.h"
+#include "protocol/codec.h"
+#include "protocol/record_batch.h"
+
+namespace gregor::protocol {
+
+// Replaces `out` with the decompressed `in` (its capacity is reused). Returns kCorruptMessage
+// when `in` is not a complete, valid stream of the codec or would decompress to more than
+// `max_out` bytes (checked while decoding, so a bomb costs at most max_out bytes of memory);
+// kUnsupportedCompressionType for codec values 5-7. kNone copies `in`.
+ErrorCode decompress(Compression codec, ByteView in, std::vector<uint8_t>& out, size_t max_out);
+
+// Replaces `out` with `in` compressed by `codec` at the codec's default level. Returns
+// kUnsupportedCompressionType for codec values 5-7, kMessageTooLarge for inputs of 2 GiB or more
+// (no batch can hold them).
+ErrorCode compress(Compression codec, ByteView in, std::vector<uint8_t>& out);
+
+}  // namespace gregor::protocol

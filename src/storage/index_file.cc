@@ -1,0 +1,101 @@
+#include "storage/index_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "storage/file_util.h"
+
+namespace gregor::storage {
+
+IndexFile::IndexFile(std::string path, int fd, size_t entry_size)
+    : path_(std::move(path)), fd_(fd), entry_size_(entry_size) {}
+
+IndexFile::~IndexFile() {
+  if (map_ != nullptr) ::munmap(map_, map_len_);
+  ::close(fd_);
+}
+
+std::unique_ptr<IndexFile> IndexFile::open(const std::string& path, size_t entry_size,
+                                           int64_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  bool created = false;
+  if (fd < 0 && errno == ENOENT) {
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    created = true;
+  }
+  if (fd < 0) {
+    spdlog::error("cannot open index {}: {}", path, std::strerror(errno));
+    return nullptr;
+  }
+  std::unique_ptr<IndexFile> index(new IndexFile(path, fd, entry_size));
+  index->created_ = created;
+  const int64_t size = file_size(fd);
+  if (size < 0) return nullptr;
+  const int64_t esize = static_cast<int64_t>(entry_size);
+  index->file_len_ = size;
+  index->size_ok_ = size % esize == 0;
+  index->max_entries_ = std::max<int64_t>({2, max_bytes / esize, size / esize});
+  index->map_len_ = static_cast<size_t>(index->max_entries_ * esize);
+  void* map = ::mmap(nullptr, index->map_len_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) {
+    spdlog::error("cannot map index {}: {}", path, std::strerror(errno));
+    return nullptr;
+  }
+  index->map_ = static_cast<uint8_t*>(map);
+  index->entries_.store(size / esize, std::memory_order_release);
+  return index;
+}
+
+bool IndexFile::append(const uint8_t* bytes) {
+  const int64_t n = entries_.load(std::memory_order_relaxed);
+  if (n >= max_entries_) return false;
+  const int64_t end = (n + 1) * static_cast<int64_t>(entry_size_);
+  // Touching a mapped page past the end of the file raises SIGBUS: extend the file first.
+  if (end > file_len_ && !grow()) return false;
+  std::memcpy(map_ + n * static_cast<int64_t>(entry_size_), bytes, entry_size_);
+  entries_.store(n + 1, std::memory_order_release);
+  return true;
+}
+
+void IndexFile::truncate_to_entries(int64_t n) {
+  if (n < entries_.load(std::memory_order_relaxed)) {
+    entries_.store(std::max<int64_t>(0, n), std::memory_order_release);
+  }
+}
+
+bool IndexFile::trim() {
+  return resize_file(entries_.load(std::memory_order_relaxed) * static_cast<int64_t>(entry_size_));
+}
+
+bool IndexFile::grow() {
+  if (file_len_ >= static_cast<int64_t>(map_len_)) return true;
+  return resize_file(static_cast<int64_t>(map_len_));
+}
+
+bool IndexFile::resize_file(int64_t bytes) {
+  if (bytes == file_len_) return true;
+  if (::ftruncate(fd_, bytes) != 0) {
+    spdlog::error("cannot resize index {} to {} bytes: {}", path_, bytes, std::strerror(errno));
+    return false;
+  }
+  file_len_ = bytes;
+  size_ok_ = true;
+  return true;
+}
+
+bool IndexFile::flush() const {
+  return ::fdatasync(fd_) == 0;
+}
+
+bool IndexFile::remove() const {
+  return ::unlink(path_.c_str()) == 0 || errno == ENOENT;
+}
+
+}  // namespace gregor::storage

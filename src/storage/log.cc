@@ -1,0 +1,222 @@
+// Log: append, read, flush and the other operations of a live log. Opening and recovery are in
+// log_loader.cc, truncation and deletion in log_truncation.cc.
+#include "storage/log.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "storage/file_util.h"
+
+namespace gregor::storage {
+
+namespace {
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Log::Log(std::string dir, const LogConfig& config) : dir_(std::move(dir)), config_(config) {
+  last_flush_ms_.store(wall_clock_ms());
+}
+
+Log::~Log() = default;
+
+std::shared_ptr<const Log::SegmentList> Log::segments() const {
+  std::lock_guard lock(list_mutex_);
+  return segments_;
+}
+
+void Log::publish(std::shared_ptr<const SegmentList> list) {
+  std::lock_guard lock(list_mutex_);
+  segments_ = std::move(list);
+}
+
+AppendResult Log::append(std::span<uint8_t> batches,
+                         const std::vector<protocol::BatchHeader>& headers, int32_t leader_epoch,
+                         int64_t now_ms) {
+  std::lock_guard lock(append_mutex_);
+  AppendResult result;
+  if (closed_) {
+    result.error = ErrorCode::kKafkaStorageError;
+    return result;
+  }
+  size_t total = 0;
+  for (const auto& header : headers)
+    total += header.total_size();
+  if (headers.empty() || total > batches.size()) {  // a caller bug: batches were validated
+    result.error = ErrorCode::kCorruptMessage;
+    return result;
+  }
+  const bool append_time = config_.timestamp_type == protocol::TimestampType::kLogAppendTime;
+  const int64_t base = log_end_offset_.load(std::memory_order_relaxed);
+  int64_t next = base;
+  size_t at = 0;
+  metas_.clear();
+  for (const protocol::BatchHeader& header : headers) {
+    const size_t size = header.total_size();
+    auto batch = batches.subspan(at, size);
+    protocol::assign_offsets(batch, next, leader_epoch);
+    if (append_time) protocol::set_log_append_time(batch, now_ms);
+    const int64_t last = next + header.last_offset_delta;
+    metas_.push_back(
+        {next, last, append_time ? now_ms : header.max_timestamp, static_cast<int64_t>(size)});
+    next = last + 1;
+    at += size;
+  }
+  const auto bytes = static_cast<int64_t>(at);
+  auto active = segments()->back();
+  if (active->should_roll(bytes, static_cast<int64_t>(metas_.size()), next - 1, now_ms, config_)) {
+    result.error = roll(base);
+    if (result.error != ErrorCode::kNone) return result;
+    active = segments()->back();
+  }
+  result.error = active->append(batches.first(at), metas_, now_ms);
+  if (result.error != ErrorCode::kNone) return result;
+  log_end_offset_.store(next, std::memory_order_release);
+  appended_messages_.fetch_add(next - base, std::memory_order_relaxed);
+  result.base_offset = base;
+  result.last_offset = next - 1;
+  result.log_append_time = append_time ? now_ms : -1;
+  result.log_start_offset = log_start_offset_.load(std::memory_order_relaxed);
+  return result;
+}
+
+ErrorCode Log::roll(int64_t base_offset) {
+  auto list = segments();
+  auto& old_active = list->back();
+  if (!old_active->seal()) spdlog::warn("cannot trim the indexes of {}", old_active->log_path());
+  auto created = Segment::create(dir_, base_offset, config_);
+  if (!created) {
+    old_active->unseal();
+    return ErrorCode::kKafkaStorageError;
+  }
+  auto rolled = std::make_shared<SegmentList>(*list);
+  rolled->push_back(std::move(created));
+  publish(std::move(rolled));
+  dir_dirty_ = true;
+  spdlog::info("{}: rolled to a new segment at offset {}", dir_, base_offset);
+  return ErrorCode::kNone;
+}
+
+ReadResult Log::read(int64_t offset, int32_t max_bytes, bool min_one_batch,
+                     int64_t max_offset_exclusive) const {
+  ReadResult result;
+  // The end offset first, then the list: the list is at least as recent as the end offset.
+  const int64_t end = log_end_offset();
+  const auto list = segments();
+  if (offset < log_start_offset() || offset > end) {
+    result.error = ErrorCode::kOffsetOutOfRange;
+    return result;
+  }
+  if (offset == end || offset >= max_offset_exclusive) return result;
+  auto it = std::upper_bound(list->begin(), list->end(), offset,
+                             [](int64_t o, const auto& s) { return o < s->base_offset(); });
+  if (it != list->begin()) --it;
+  // Normally the first segment tried holds `offset`; the next one only if `offset` falls in a
+  // gap at the end of it.
+  for (; it != list->end(); ++it) {
+    auto outcome = (*it)->read(offset, max_bytes, min_one_batch, max_offset_exclusive);
+    if (outcome.found) {
+      result.slice = std::move(outcome.slice);
+      break;
+    }
+  }
+  return result;
+}
+
+std::optional<std::pair<int64_t, int64_t>> Log::offset_for_timestamp(int64_t timestamp) const {
+  const auto list = segments();
+  const int64_t start = log_start_offset();
+  for (const auto& segment : *list) {
+    if (segment->max_timestamp() < timestamp || segment->next_offset() <= start) continue;
+    if (auto found = segment->find_timestamp(timestamp, start)) return found;
+  }
+  return std::nullopt;
+}
+
+ErrorCode Log::flush() {
+  std::lock_guard flush_lock(flush_mutex_);
+  std::shared_ptr<const SegmentList> list;
+  int64_t end = 0, messages = 0;
+  bool sync_dir = false;
+  std::string dir;
+  {
+    std::lock_guard lock(append_mutex_);
+    list = segments();
+    end = log_end_offset_.load(std::memory_order_relaxed);
+    messages = appended_messages_.load(std::memory_order_relaxed);
+    sync_dir = std::exchange(dir_dirty_, false);
+    dir = dir_;
+  }
+  const int64_t from = recovery_point_.load(std::memory_order_relaxed);
+  bool ok = true;
+  for (const auto& segment : *list) {
+    if (segment->next_offset() > from || segment == list->back()) ok = segment->flush() && ok;
+  }
+  if (sync_dir && !fsync_dir(dir)) ok = false;
+  if (!ok) {
+    if (sync_dir) {
+      std::lock_guard lock(append_mutex_);
+      dir_dirty_ = true;
+    }
+    spdlog::error("{}: flush failed; data above offset {} may not be durable", dir, from);
+    return ErrorCode::kKafkaStorageError;
+  }
+  if (end > from) recovery_point_.store(end, std::memory_order_release);
+  flushed_messages_.store(messages, std::memory_order_relaxed);
+  last_flush_ms_.store(wall_clock_ms(), std::memory_order_relaxed);
+  return ErrorCode::kNone;
+}
+
+bool Log::flush_due(int64_t now_ms) const {
+  const int64_t pending = appended_messages_.load(std::memory_order_relaxed) -
+                          flushed_messages_.load(std::memory_order_relaxed);
+  if (pending <= 0) return false;
+  const LogConfig settings = config();
+  return pending >= settings.flush_messages ||
+         now_ms - last_flush_ms_.load(std::memory_order_relaxed) >= settings.flush_ms;
+}
+
+ErrorCode Log::advance_log_start_offset(int64_t offset) {
+  std::lock_guard lock(append_mutex_);
+  if (offset > log_end_offset_.load(std::memory_order_relaxed)) {
+    return ErrorCode::kOffsetOutOfRange;
+  }
+  if (offset > log_start_offset_.load(std::memory_order_relaxed)) {
+    log_start_offset_.store(offset, std::memory_order_release);
+  }
+  return ErrorCode::kNone;
+}
+
+int64_t Log::size_bytes() const {
+  int64_t total = 0;
+  for (const auto& segment : *segments())
+    total += segment->size();
+  return total;
+}
+
+size_t Log::segment_count() const {
+  return segments()->size();
+}
+
+std::string Log::dir() const {
+  std::lock_guard lock(append_mutex_);
+  return dir_;
+}
+
+LogConfig Log::config() const {
+  std::lock_guard lock(append_mutex_);
+  return config_;
+}
+
+void Log::set_config(const LogConfig& config) {
+  std::lock_guard lock(append_mutex_);
+  config_ = config;
+}
+
+}  // namespace gregor::storage

@@ -1,0 +1,154 @@
+// One partition's log on disk: a directory `<topic>-<partition>` of segments, the last of which
+// (the active segment) takes appends. Assigns offsets, rolls segments, serves reads as file
+// slices, flushes, truncates and deletes. Format: docs/formats/log-segments.md.
+//
+// Who calls it: broker::Partition (append/read on network threads), the Flusher thread
+// (flush), the LogManager (open, checkpoints, close, delete) and the broker's background thread.
+//
+// Threads: every method is thread-safe.
+//  - Mutations (append, truncate_to, advance_log_start_offset, close, delete_files) are
+//    serialised by the append mutex, which is held across the write.
+//  - Readers (read, offset_for_timestamp, the offset getters) never take the append mutex:
+//    they copy the segment list under a short list mutex and do their I/O without locks,
+//    concurrently with an append. They see only batches whose write has completed.
+//  - flush() snapshots the segments to sync and fsyncs them without the append mutex, so
+//    appends continue meanwhile; concurrent flushes are serialised among themselves.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error_code.h"
+#include "protocol/codec.h"
+#include "protocol/record_batch.h"
+#include "storage/log_config.h"
+#include "storage/segment.h"
+
+namespace gregor::storage {
+
+struct AppendResult {
+  ErrorCode error = ErrorCode::kNone;
+  int64_t base_offset = -1;
+  int64_t last_offset = -1;
+  int64_t log_append_time = -1;  // -1 with CreateTime
+  int64_t log_start_offset = -1;
+};
+
+struct ReadResult {
+  ErrorCode error = ErrorCode::kNone;
+  std::optional<protocol::FileSlice> slice;  // whole batches; absent when there is nothing to send
+};
+
+class Log;
+
+struct OpenLogResult {
+  ErrorCode error = ErrorCode::kNone;
+  std::shared_ptr<Log> log;
+};
+
+class Log {
+ public:
+  // Opens (creating if needed) the log in `dir`. With `needs_recovery` (no clean shutdown), the
+  // segments holding offsets at or above `recovery_point` are fully checked and their torn or
+  // corrupt tails cut (and every later segment dropped); segments wholly below it are trusted,
+  // their indexes rebuilt only if missing or corrupt. `log_start_offset` -1: the first
+  // segment's base. kKafkaStorageError on an I/O error.
+  static OpenLogResult open(const std::string& dir, const LogConfig& config, bool needs_recovery,
+                            int64_t recovery_point, int64_t log_start_offset = -1);
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Appends validated batches (back to back in `batches`, one header each in `headers`),
+  // rewriting their base offsets and leader epochs in place (and max timestamps with
+  // LogAppendTime). Rolls the active segment first if needed. Writes the whole payload with
+  // one pwrite.
+  AppendResult append(std::span<uint8_t> batches, const std::vector<protocol::BatchHeader>& headers,
+                      int32_t leader_epoch, int64_t now_ms);
+
+  // Whole batches from the one holding `offset`, within one segment, stopping before any batch
+  // that reaches `max_offset_exclusive` (the high watermark), at most `max_bytes` unless
+  // `min_one_batch` and the first batch is larger (then exactly that batch).
+  // kOffsetOutOfRange when offset < log start or > log end; at the log end: no slice, no error.
+  ReadResult read(int64_t offset, int32_t max_bytes, bool min_one_batch,
+                  int64_t max_offset_exclusive) const;
+
+  // The first batch (from the log start) whose max timestamp is >= `timestamp`, as
+  // {offset, timestamp}. Batch granularity for now: the offset is the batch's base offset (or
+  // the log start, if later) and the timestamp the batch's max timestamp. Kafka returns the
+  // exact record; refining that needs the record decoder (compressed batches), to come.
+  std::optional<std::pair<int64_t, int64_t>> offset_for_timestamp(int64_t timestamp) const;
+
+  // fsyncs everything appended before the call (and the directory if a segment file was created
+  // since the last flush), then advances flushed_offset(). kKafkaStorageError on failure, in
+  // which case flushed_offset() does not move. Any thread; appends continue meanwhile.
+  ErrorCode flush();
+  // True when flush.messages or flush.ms says a flush is due (the caller runs it off the
+  // network threads).
+  bool flush_due(int64_t now_ms) const;
+
+  // Removes every offset >= `offset` (follower truncation). Below the first segment: the log
+  // is emptied and restarts at `offset`.
+  ErrorCode truncate_to(int64_t offset);
+  // DeleteRecords: offsets below `offset` become unreadable. kOffsetOutOfRange above the end.
+  ErrorCode advance_log_start_offset(int64_t offset);
+  // Seals the active segment (trimmed indexes, final time index entry) and flushes. Later
+  // appends fail with kKafkaStorageError.
+  ErrorCode close();
+  // Renames the directory to `<topic>-<partition>.<uuid>-delete`, then removes it. Readers
+  // holding slices keep their open descriptors. Later appends fail.
+  ErrorCode delete_files();
+
+  int64_t log_start_offset() const { return log_start_offset_.load(std::memory_order_acquire); }
+  int64_t log_end_offset() const { return log_end_offset_.load(std::memory_order_acquire); }
+  // Offsets below this are durable. Also Kafka's recovery point: what the checkpoint records.
+  int64_t flushed_offset() const { return recovery_point_.load(std::memory_order_acquire); }
+  int64_t recovery_point() const { return flushed_offset(); }
+  int64_t size_bytes() const;
+  size_t segment_count() const;
+  std::string dir() const;
+
+  LogConfig config() const;
+  void set_config(const LogConfig& config);
+
+ private:
+  using SegmentList = std::vector<std::shared_ptr<Segment>>;
+
+  Log(std::string dir, const LogConfig& config);
+  std::shared_ptr<const SegmentList> segments() const;
+  void publish(std::shared_ptr<const SegmentList> list);
+  // Under the append mutex: starts a new active segment at `base_offset`.
+  ErrorCode roll(int64_t base_offset);
+  // Under the append mutex: drops every segment, restarting empty at `offset`.
+  ErrorCode truncate_fully(int64_t offset);
+  // The loader (log_loader.cc): brings the segments of dir_ to a consistent state.
+  ErrorCode load(bool needs_recovery, int64_t recovery_point, int64_t log_start_offset);
+  ErrorCode load_segment(Segment& segment, bool trusted, int64_t now_ms, bool& truncated);
+
+  mutable std::mutex append_mutex_;  // serialises mutations; held across writes
+  std::string dir_;                  // guarded by append_mutex_ (changes on delete)
+  LogConfig config_;                 // guarded by append_mutex_
+  bool closed_ = false;              // guarded by append_mutex_
+  bool dir_dirty_ = false;           // guarded by append_mutex_: a file was created or removed
+  std::vector<BatchMeta> metas_;     // guarded by append_mutex_: scratch, reused per append
+
+  mutable std::mutex list_mutex_;  // guards segments_ (the pointer, never held for I/O)
+  std::shared_ptr<const SegmentList> segments_;
+
+  std::mutex flush_mutex_;  // serialises flush()
+  std::atomic<int64_t> log_start_offset_{0};
+  std::atomic<int64_t> log_end_offset_{0};
+  std::atomic<int64_t> recovery_point_{0};
+  std::atomic<int64_t> appended_messages_{0};  // since open, for flush.messages
+  std::atomic<int64_t> flushed_messages_{0};
+  std::atomic<int64_t> last_flush_ms_{0};
+};
+
+}  // namespace gregor::storage

@@ -1,0 +1,29 @@
+// Per-partition log settings: Kafka's topic-level configs (segment.bytes, segment.ms, ...) after
+// the broker defaults and the topic's overrides have been applied (broker/log_config_keys.cc).
+// A plain value: a Log keeps its own copy and can be handed a new one (Log::set_config).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "protocol/record_batch.h"
+
+namespace gregor::storage {
+
+struct LogConfig {
+  int32_t segment_bytes = 1073741824;      // roll the active segment before it exceeds this
+  int64_t segment_ms = 604800000;          // roll the active segment when it is this old
+  int32_t segment_index_bytes = 10485760;  // preallocated size of each index file
+  int32_t index_interval_bytes = 4096;     // log bytes between two index entries
+  int32_t max_message_bytes = 1048588;     // largest batch accepted (checked by the caller)
+  protocol::TimestampType timestamp_type = protocol::TimestampType::kCreateTime;
+  int64_t flush_messages = std::numeric_limits<int64_t>::max();
+  int64_t flush_ms = std::numeric_limits<int64_t>::max();
+  // Carried for the retention milestone; nothing in storage acts on them yet.
+  int64_t retention_ms = 604800000;
+  int64_t retention_bytes = -1;
+  std::string cleanup_policy = "delete";
+};
+
+}  // namespace gregor::storage

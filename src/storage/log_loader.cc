@@ -1,0 +1,145 @@
+// Log::open: finds the segments of a log directory and brings them to a consistent state,
+// recovering the ones that may hold unflushed data. Runs before the Log is shared.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "storage/file_util.h"
+#include "storage/log.h"
+
+namespace gregor::storage {
+
+namespace {
+
+// Creates `dir` if missing (and makes its name durable). False on error.
+bool ensure_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0755) == 0) return fsync_dir(parent_dir(dir));
+  return errno == EEXIST;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Base offsets of the `.log` files in `dir`, sorted. Removes index files without a log (a
+// crash between unlinks) and Kafka's leftovers of interrupted deletes and cleanings.
+bool list_segments(const std::string& dir, std::vector<int64_t>& bases) {
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return false;
+  std::vector<std::string> orphans;
+  while (const dirent* entry = ::readdir(handle)) {
+    const std::string_view name = entry->d_name;
+    if (auto base = parse_segment_file_name(name, kLogSuffix)) {
+      bases.push_back(*base);
+    } else if (ends_with(name, ".deleted") || ends_with(name, ".cleaned") ||
+               ends_with(name, ".tmp")) {
+      orphans.emplace_back(name);
+    }
+  }
+  ::closedir(handle);
+  std::sort(bases.begin(), bases.end());
+  for (const auto& name : orphans)
+    ::unlink((dir + "/" + name).c_str());
+  for (std::string_view suffix : {kIndexSuffix, kTimeIndexSuffix}) {
+    handle = ::opendir(dir.c_str());
+    if (handle == nullptr) return false;
+    while (const dirent* entry = ::readdir(handle)) {
+      auto base = parse_segment_file_name(entry->d_name, suffix);
+      if (base && !std::binary_search(bases.begin(), bases.end(), *base)) {
+        orphans.emplace_back(entry->d_name);
+      }
+    }
+    ::closedir(handle);
+  }
+  for (const auto& name : orphans)
+    ::unlink((dir + "/" + name).c_str());
+  return true;
+}
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+OpenLogResult Log::open(const std::string& dir, const LogConfig& config, bool needs_recovery,
+                        int64_t recovery_point, int64_t log_start_offset) {
+  OpenLogResult result;
+  std::shared_ptr<Log> log(new Log(dir, config));
+  result.error = log->load(needs_recovery, recovery_point, log_start_offset);
+  if (result.error == ErrorCode::kNone) result.log = std::move(log);
+  return result;
+}
+
+ErrorCode Log::load_segment(Segment& segment, bool trusted, int64_t now_ms, bool& truncated) {
+  truncated = false;
+  if (trusted) {
+    const bool sane = segment.indexes_sane();
+    if (!sane) spdlog::warn("{}: index missing or corrupt; rebuilding", segment.log_path());
+    if (sane ? segment.load_state(now_ms) : segment.rebuild_indexes(now_ms)) {
+      return ErrorCode::kNone;
+    }
+    spdlog::warn("{}: bad batch below the recovery point; recovering", segment.log_path());
+  }
+  const int64_t cut = segment.recover(now_ms);
+  if (cut < 0) return ErrorCode::kKafkaStorageError;
+  truncated = cut > 0;
+  return ErrorCode::kNone;
+}
+
+ErrorCode Log::load(bool needs_recovery, int64_t recovery_point, int64_t log_start_offset) {
+  std::vector<int64_t> bases;
+  if (!ensure_dir(dir_) || !list_segments(dir_, bases)) {
+    spdlog::error("cannot read log directory {}: {}", dir_, std::strerror(errno));
+    return ErrorCode::kKafkaStorageError;
+  }
+  const int64_t now_ms = wall_clock_ms();
+  auto list = std::make_shared<SegmentList>();
+  for (size_t i = 0; i < bases.size(); ++i) {
+    auto segment = Segment::open(dir_, bases[i], config_);
+    if (!segment) return ErrorCode::kKafkaStorageError;
+    // Trusted: every offset it holds is below the recovery point, so it was flushed.
+    const bool trusted =
+        !needs_recovery || (i + 1 < bases.size() && bases[i + 1] <= recovery_point);
+    bool truncated = false;
+    const ErrorCode error = load_segment(*segment, trusted, now_ms, truncated);
+    if (error != ErrorCode::kNone) return error;
+    list->push_back(std::move(segment));
+    if (truncated) {
+      // Whatever follows a corrupt batch was written after it: it cannot be trusted either.
+      for (size_t j = i + 1; j < bases.size(); ++j) {
+        spdlog::warn("{}: dropping segment {} after a corrupt one", dir_, bases[j]);
+        if (auto later = Segment::open(dir_, bases[j], config_)) later->remove_files();
+      }
+      fsync_dir(dir_);
+      break;
+    }
+  }
+  if (list->empty()) {
+    auto fresh = Segment::create(dir_, std::max<int64_t>(0, log_start_offset), config_);
+    if (!fresh) return ErrorCode::kKafkaStorageError;
+    list->push_back(std::move(fresh));
+    dir_dirty_ = true;
+  }
+  for (size_t i = 0; i + 1 < list->size(); ++i)
+    (*list)[i]->seal();
+  if (!list->back()->unseal()) return ErrorCode::kKafkaStorageError;
+  const int64_t end = list->back()->next_offset();
+  log_end_offset_.store(end);
+  log_start_offset_.store(std::clamp(log_start_offset, list->front()->base_offset(), end));
+  recovery_point_.store(needs_recovery ? std::clamp<int64_t>(recovery_point, 0, end) : end);
+  segments_ = std::move(list);
+  spdlog::info("loaded log {}: offsets [{}, {}), {} segments{}", dir_, log_start_offset_.load(),
+               end, segments_->size(), needs_recovery ? ", recovered" : "");
+  return ErrorCode::kNone;
+}
+
+}  // namespace gregor::storage

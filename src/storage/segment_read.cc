@@ -1,0 +1,82 @@
+// Segment: the read side. Runs on any thread, concurrently with appends: every scan is bounded
+// by a size() loaded once, so it only sees batches that were completely written.
+#include "storage/segment.h"
+
+#include <algorithm>
+#include <array>
+
+#include "storage/file_util.h"
+
+namespace gregor::storage {
+
+using protocol::BatchHeader;
+using protocol::kBatchHeaderSize;
+
+std::optional<BatchHeader> Segment::read_header(int64_t position, int64_t end) const {
+  if (end - position < static_cast<int64_t>(kBatchHeaderSize)) return std::nullopt;
+  std::array<uint8_t, kBatchHeaderSize> bytes;
+  if (pread_full(file_->fd(), bytes.data(), bytes.size(), position) !=
+      static_cast<int64_t>(bytes.size())) {
+    return std::nullopt;
+  }
+  auto header = protocol::parse_batch_header(bytes);
+  if (!header || header->magic != protocol::kMagicV2) return std::nullopt;
+  if (position + static_cast<int64_t>(header->total_size()) > end) return std::nullopt;
+  return header;
+}
+
+std::optional<Segment::Located> Segment::find(int64_t offset, int64_t end) const {
+  int64_t position = offset_index_->lookup(offset).position;
+  while (auto header = read_header(position, end)) {
+    if (header->last_offset() >= offset) return Located{position, *header};
+    position += static_cast<int64_t>(header->total_size());
+  }
+  return std::nullopt;
+}
+
+Segment::ReadOutcome Segment::read(int64_t offset, int32_t max_bytes, bool min_one_batch,
+                                   int64_t max_offset_exclusive) const {
+  ReadOutcome outcome;
+  const int64_t end = size();
+  const int64_t end_offset = next_offset();  // loaded after size(): at least as recent
+  const auto first = find(offset, end);
+  if (!first) return outcome;
+  outcome.found = true;
+  const int64_t start = first->position;
+  int64_t stop = start;
+  // Fast path (a consumer at the tail): everything to the end is visible and fits.
+  if (end_offset <= max_offset_exclusive && end - start <= max_bytes) {
+    stop = end;
+  } else {
+    std::optional<BatchHeader> header = first->header;
+    while (header && header->last_offset() < max_offset_exclusive) {
+      const int64_t next = stop + static_cast<int64_t>(header->total_size());
+      if (next - start > max_bytes) {
+        if (stop == start && min_one_batch) stop = next;
+        break;
+      }
+      stop = next;
+      header = read_header(stop, end);
+    }
+  }
+  if (stop > start) {
+    outcome.slice = protocol::FileSlice{file_, start, static_cast<int32_t>(stop - start)};
+  }
+  return outcome;
+}
+
+std::optional<std::pair<int64_t, int64_t>> Segment::find_timestamp(int64_t timestamp,
+                                                                   int64_t starting_offset) const {
+  const int64_t end = size();
+  const TimeIndex::Entry hint = time_index_->lookup(timestamp);
+  int64_t position = offset_index_->lookup(std::max(hint.offset, starting_offset)).position;
+  while (auto header = read_header(position, end)) {
+    if (header->max_timestamp >= timestamp && header->last_offset() >= starting_offset) {
+      return std::make_pair(std::max(header->base_offset, starting_offset), header->max_timestamp);
+    }
+    position += static_cast<int64_t>(header->total_size());
+  }
+  return std::nullopt;
+}
+
+}  // namespace gregor::storage
