@@ -13,6 +13,8 @@ packages=(
   librdkafka-dev
   # code generation and system tests
   python3 python3-pytest python3-confluent-kafka python3-kafka kcat
+  # the codecs kafka-python needs for snappy, lz4 and zstd
+  python3-snappy python3-lz4 python3-zstandard
   # unit tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

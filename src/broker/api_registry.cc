@@ -7,6 +7,7 @@
 #include "protocol/messages/create_topics.h"
 #include "protocol/messages/delete_topics.h"
 #include "protocol/messages/fetch.h"
+#include "protocol/messages/find_coordinator.h"
 #include "protocol/messages/list_offsets.h"
 #include "protocol/messages/metadata.h"
 #include "protocol/messages/produce.h"
@@ -33,6 +34,7 @@ constexpr std::array kApis = {
     api<CreateTopicsRequest>("CreateTopics", 0, &handle_create_topics),
     api<DeleteTopicsRequest>("DeleteTopics", 0, &handle_delete_topics),
     api<CreatePartitionsRequest>("CreatePartitions", 0, &handle_create_partitions),
+    api<FindCoordinatorRequest>("FindCoordinator", 0, &handle_find_coordinator),
 };
 
 }  // namespace

@@ -37,5 +37,6 @@ void handle_list_offsets(const RequestPtr& request);
 void handle_create_topics(const RequestPtr& request);
 void handle_delete_topics(const RequestPtr& request);
 void handle_create_partitions(const RequestPtr& request);
+void handle_find_coordinator(const RequestPtr& request);
 
 }  // namespace gregor::broker

@@ -80,10 +80,8 @@ class Log {
   ReadResult read(int64_t offset, int32_t max_bytes, bool min_one_batch,
                   int64_t max_offset_exclusive) const;
 
-  // The first batch (from the log start) whose max timestamp is >= `timestamp`, as
-  // {offset, timestamp}. Batch granularity for now: the offset is the batch's base offset (or
-  // the log start, if later) and the timestamp the batch's max timestamp. Kafka returns the
-  // exact record; refining that needs the record decoder (compressed batches), to come.
+  // The first record (from the log start) whose timestamp is >= `timestamp`, as
+  // {offset, timestamp}, as Kafka's ListOffsets by time answers.
   std::optional<std::pair<int64_t, int64_t>> offset_for_timestamp(int64_t timestamp) const;
 
   // fsyncs everything appended before the call (and the directory if a segment file was created

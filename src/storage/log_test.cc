@@ -168,8 +168,12 @@ TEST(LogTest, OffsetForTimestamp) {
   }
   auto found = log->offset_for_timestamp(1250);
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->first, 65);  // batch 13 has max timestamp 1304
-  EXPECT_EQ(found->second, 1304);
+  EXPECT_EQ(found->first, 65);  // the first record of batch 13 (timestamps 1300..1304)
+  EXPECT_EQ(found->second, 1300);
+  found = log->offset_for_timestamp(1302);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->first, 67);  // inside the batch: the exact record
+  EXPECT_EQ(found->second, 1302);
   EXPECT_EQ(log->offset_for_timestamp(0)->first, 0);
   EXPECT_FALSE(log->offset_for_timestamp(99999));
 }

@@ -105,10 +105,14 @@ class Segment {
   };
   ReadOutcome read(int64_t offset, int32_t max_bytes, bool min_one_batch,
                    int64_t max_offset_exclusive) const;
-  // The first batch whose max timestamp is >= `timestamp` and whose last offset is >=
-  // `starting_offset`: {max(batch base offset, starting_offset), batch max timestamp}.
+  // The first record whose timestamp is >= `timestamp` and whose offset is >=
+  // `starting_offset`: {offset, timestamp}. Found through the time index and the batches' max
+  // timestamps, then by decoding the one batch that holds it.
   std::optional<std::pair<int64_t, int64_t>> find_timestamp(int64_t timestamp,
                                                             int64_t starting_offset) const;
+  std::optional<std::pair<int64_t, int64_t>> find_record_by_timestamp(
+      int64_t position, const protocol::BatchHeader& header, int64_t timestamp,
+      int64_t starting_offset) const;
 
   // fdatasync of the log, then of both indexes.
   bool flush() const;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "protocol/records.h"
 #include "storage/file_util.h"
 
 namespace gregor::storage {
@@ -65,6 +66,29 @@ Segment::ReadOutcome Segment::read(int64_t offset, int32_t max_bytes, bool min_o
   return outcome;
 }
 
+// Within the batch at `position`, the first record at or after `timestamp` and
+// `starting_offset`. Records keep their own timestamps inside a (possibly compressed) batch, so
+// this decodes it; only ListOffsets by time gets here, never the produce or fetch path.
+std::optional<std::pair<int64_t, int64_t>> Segment::find_record_by_timestamp(
+    int64_t position, const BatchHeader& header, int64_t timestamp, int64_t starting_offset) const {
+  constexpr size_t kMaxDecompressed = 64 << 20;
+  std::vector<uint8_t> batch(header.total_size());
+  if (pread_full(file_->fd(), batch.data(), batch.size(), position) !=
+      static_cast<int64_t>(batch.size())) {
+    return std::nullopt;
+  }
+  std::vector<uint8_t> scratch;
+  protocol::RecordIterator records;
+  if (records.reset(batch, scratch, kMaxDecompressed) != ErrorCode::kNone) return std::nullopt;
+  protocol::RecordView record;
+  while (records.next(record)) {
+    if (record.timestamp >= timestamp && record.offset >= starting_offset) {
+      return std::make_pair(record.offset, record.timestamp);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::pair<int64_t, int64_t>> Segment::find_timestamp(int64_t timestamp,
                                                                    int64_t starting_offset) const {
   const int64_t end = size();
@@ -72,6 +96,10 @@ std::optional<std::pair<int64_t, int64_t>> Segment::find_timestamp(int64_t times
   int64_t position = offset_index_->lookup(std::max(hint.offset, starting_offset)).position;
   while (auto header = read_header(position, end)) {
     if (header->max_timestamp >= timestamp && header->last_offset() >= starting_offset) {
+      if (auto exact = find_record_by_timestamp(position, *header, timestamp, starting_offset)) {
+        return exact;
+      }
+      // An undecodable batch still bounds the answer: report it at batch granularity.
       return std::make_pair(std::max(header->base_offset, starting_offset), header->max_timestamp);
     }
     position += static_cast<int64_t>(header->total_size());

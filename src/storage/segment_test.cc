@@ -59,14 +59,14 @@ TEST(SegmentTest, AppendFindAndRead) {
   EXPECT_EQ(headers[2].base_offset, 51);
 }
 
-TEST(SegmentTest, FindTimestampReturnsTheFirstBatchAtOrAfter) {
+TEST(SegmentTest, FindTimestampReturnsTheFirstRecordAtOrAfter) {
   TempDir dir;
   auto segment = Segment::create(dir.path(), 0, small_config());
   fill(*segment, 0, 20);  // batch i: max timestamp 1002 + 10 i
   auto found = segment->find_timestamp(1055, 0);
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->first, 18);  // batch 6: max 1062
-  EXPECT_EQ(found->second, 1062);
+  EXPECT_EQ(found->first, 18);  // batch 6 (timestamps 1060..1062) starts at offset 18
+  EXPECT_EQ(found->second, 1060);
   EXPECT_EQ(segment->find_timestamp(0, 7)->first, 7);  // never before the starting offset
   EXPECT_FALSE(segment->find_timestamp(5000, 0));
 }

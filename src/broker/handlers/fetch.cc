@@ -74,6 +74,8 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
         auto& out = topic_out.partitions.emplace_back();
         out.partition_index = want.partition;
         out.aborted_transactions.emplace();  // none: Gregor has no transactions yet
+        // Clients expect an empty record set, never a null one, even beside an error.
+        out.records = protocol::Records::of(protocol::ByteView{});
         auto partition = broker.replicas().get(topic.topic, want.partition);
         if (!partition) {
           out.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
@@ -100,8 +102,6 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
           out.records = protocol::Records::of(*result.slice);
           total_bytes += result.slice->size;
           budget = std::max<int64_t>(0, budget - result.slice->size);
-        } else {
-          out.records = protocol::Records::of(protocol::ByteView{});
         }
       }
     }
