@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/topic_name.h"
+#include "common/config_value.h"
 
 namespace gregor::broker {
 namespace {
@@ -35,13 +36,18 @@ std::string config_json(const TopicConfigs& configs) {
 bool parse_topic(const std::string& topic_data, const std::string& config_data, TopicInfo& topic) {
   Json doc = Json::parse(topic_data, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object() || !doc["partitions"].is_object()) return false;
-  auto id = protocol::Uuid::from_string(doc.value("topic_id", ""));
+  const auto& id_field = doc["topic_id"];
+  auto id = protocol::Uuid::from_string(id_field.is_string() ? id_field.get<std::string>() : "");
   topic.id = id ? *id : protocol::Uuid::random();
   topic.replicas.assign(doc["partitions"].size(), {});
   for (const auto& [key, replicas] : doc["partitions"].items()) {
-    size_t p = std::stoul(key);
-    if (p >= topic.replicas.size() || !replicas.is_array()) return false;
-    topic.replicas[p] = replicas.get<std::vector<int32_t>>();
+    std::string error;
+    auto p = parse_integer(key, 0, static_cast<int64_t>(topic.replicas.size()) - 1, error);
+    if (!p || !replicas.is_array()) return false;
+    for (const auto& id : replicas) {
+      if (!id.is_number_integer()) return false;
+      topic.replicas[static_cast<size_t>(*p)].push_back(id.get<int32_t>());
+    }
   }
   if (!config_data.empty()) {
     Json config = Json::parse(config_data, nullptr, false);

@@ -139,6 +139,17 @@ std::optional<std::pair<int64_t, int64_t>> Log::offset_for_timestamp(int64_t tim
   return std::nullopt;
 }
 
+std::optional<std::pair<int64_t, int64_t>> Log::offset_of_max_timestamp() const {
+  const auto list = segments();
+  const int64_t start = log_start_offset();
+  int64_t largest = -1;
+  for (const auto& segment : *list) {
+    if (segment->next_offset() > start) largest = std::max(largest, segment->max_timestamp());
+  }
+  if (largest < 0) return std::nullopt;
+  return offset_for_timestamp(largest);
+}
+
 ErrorCode Log::flush() {
   std::lock_guard flush_lock(flush_mutex_);
   std::shared_ptr<const SegmentList> list;

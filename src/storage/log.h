@@ -83,6 +83,9 @@ class Log {
   // The first record (from the log start) whose timestamp is >= `timestamp`, as
   // {offset, timestamp}, as Kafka's ListOffsets by time answers.
   std::optional<std::pair<int64_t, int64_t>> offset_for_timestamp(int64_t timestamp) const;
+  // The first record carrying the largest timestamp in the log (ListOffsets' MAX_TIMESTAMP),
+  // as {offset, timestamp}; nullopt for an empty log.
+  std::optional<std::pair<int64_t, int64_t>> offset_of_max_timestamp() const;
 
   // fsyncs everything appended before the call (and the directory if a segment file was created
   // since the last flush), then advances flushed_offset(). kKafkaStorageError on failure, in

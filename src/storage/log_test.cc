@@ -176,6 +176,10 @@ TEST(LogTest, OffsetForTimestamp) {
   EXPECT_EQ(found->second, 1302);
   EXPECT_EQ(log->offset_for_timestamp(0)->first, 0);
   EXPECT_FALSE(log->offset_for_timestamp(99999));
+  auto max = log->offset_of_max_timestamp();
+  ASSERT_TRUE(max);
+  EXPECT_EQ(max->first, 99);  // the last record of batch 19, at 1904
+  EXPECT_EQ(max->second, 1904);
 }
 
 TEST(LogTest, TruncateToAndDelete) {

@@ -12,6 +12,7 @@ using protocol::ListOffsetsResponse;
 
 constexpr int64_t kLatest = -1;
 constexpr int64_t kEarliest = -2;
+constexpr int64_t kMaxTimestamp = -3;  // KIP-734, ListOffsets v7
 
 void look_up(Partition& partition, int64_t timestamp,
              ListOffsetsResponse::ListOffsetsPartitionResponse& out) {
@@ -21,14 +22,15 @@ void look_up(Partition& partition, int64_t timestamp,
     out.offset = partition.high_watermark();
   } else if (timestamp == kEarliest) {
     out.offset = log.log_start_offset();
-  } else if (timestamp < 0) {
-    out.error_code = to_wire(ErrorCode::kUnsupportedVersion);
+  } else if (timestamp < kMaxTimestamp) {
+    out.error_code = to_wire(ErrorCode::kInvalidRequest);
     return;
-  } else if (auto found = log.offset_for_timestamp(timestamp)) {
-    out.offset = found->first;
-    out.timestamp = found->second;
   } else {
-    out.offset = -1;  // no record at or after that time
+    auto found = timestamp == kMaxTimestamp ? log.offset_of_max_timestamp()
+                                            : log.offset_for_timestamp(timestamp);
+    // No record at or after that time: offset and timestamp -1, as Kafka answers.
+    out.offset = found ? found->first : -1;
+    out.timestamp = found ? found->second : -1;
   }
   out.old_style_offsets = {out.offset};
 }
