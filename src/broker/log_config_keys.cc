@@ -20,6 +20,20 @@ bool set_integer(storage::LogConfig& config, std::string_view value, std::string
   return true;
 }
 
+template <auto Member>
+std::string integer_text(const storage::LogConfig& config) {
+  return std::to_string(config.*Member);
+}
+
+std::string timestamp_type_text(const storage::LogConfig& config) {
+  return config.timestamp_type == protocol::TimestampType::kCreateTime ? "CreateTime"
+                                                                       : "LogAppendTime";
+}
+
+std::string cleanup_policy_text(const storage::LogConfig& config) {
+  return config.cleanup_policy;
+}
+
 bool set_timestamp_type(storage::LogConfig& config, std::string_view value, std::string& error) {
   auto parsed = parse_choice(value, {"CreateTime", "LogAppendTime"}, error);
   if (!parsed) return false;
@@ -47,25 +61,35 @@ bool set_cleanup_policy(storage::LogConfig& config, std::string_view value, std:
 using storage::LogConfig;
 
 constexpr std::array kKeys = {
-    LogConfigKey{"cleanup.policy", "log.cleanup.policy", &set_cleanup_policy},
+    LogConfigKey{"cleanup.policy", "log.cleanup.policy", &set_cleanup_policy, &cleanup_policy_text},
     LogConfigKey{"segment.bytes", "log.segment.bytes",
-                 &set_integer<&LogConfig::segment_bytes, 14, kInt32Max>},
-    LogConfigKey{"segment.ms", "log.roll.ms", &set_integer<&LogConfig::segment_ms, 1, kInt64Max>},
+                 &set_integer<&LogConfig::segment_bytes, 14, kInt32Max>,
+                 &integer_text<&LogConfig::segment_bytes>},
+    LogConfigKey{"segment.ms", "log.roll.ms", &set_integer<&LogConfig::segment_ms, 1, kInt64Max>,
+                 &integer_text<&LogConfig::segment_ms>},
     LogConfigKey{"segment.index.bytes", "log.index.size.max.bytes",
-                 &set_integer<&LogConfig::segment_index_bytes, 8, kInt32Max>},
+                 &set_integer<&LogConfig::segment_index_bytes, 8, kInt32Max>,
+                 &integer_text<&LogConfig::segment_index_bytes>},
     LogConfigKey{"index.interval.bytes", "log.index.interval.bytes",
-                 &set_integer<&LogConfig::index_interval_bytes, 0, kInt32Max>},
+                 &set_integer<&LogConfig::index_interval_bytes, 0, kInt32Max>,
+                 &integer_text<&LogConfig::index_interval_bytes>},
     LogConfigKey{"max.message.bytes", "message.max.bytes",
-                 &set_integer<&LogConfig::max_message_bytes, 0, kInt32Max>},
-    LogConfigKey{"message.timestamp.type", "log.message.timestamp.type", &set_timestamp_type},
+                 &set_integer<&LogConfig::max_message_bytes, 0, kInt32Max>,
+                 &integer_text<&LogConfig::max_message_bytes>},
+    LogConfigKey{"message.timestamp.type", "log.message.timestamp.type", &set_timestamp_type,
+                 &timestamp_type_text},
     LogConfigKey{"flush.messages", "log.flush.interval.messages",
-                 &set_integer<&LogConfig::flush_messages, 1, kInt64Max>},
+                 &set_integer<&LogConfig::flush_messages, 1, kInt64Max>,
+                 &integer_text<&LogConfig::flush_messages>},
     LogConfigKey{"flush.ms", "log.flush.interval.ms",
-                 &set_integer<&LogConfig::flush_ms, 0, kInt64Max>},
+                 &set_integer<&LogConfig::flush_ms, 0, kInt64Max>,
+                 &integer_text<&LogConfig::flush_ms>},
     LogConfigKey{"retention.ms", "log.retention.ms",
-                 &set_integer<&LogConfig::retention_ms, -1, kInt64Max>},
+                 &set_integer<&LogConfig::retention_ms, -1, kInt64Max>,
+                 &integer_text<&LogConfig::retention_ms>},
     LogConfigKey{"retention.bytes", "log.retention.bytes",
-                 &set_integer<&LogConfig::retention_bytes, -1, kInt64Max>},
+                 &set_integer<&LogConfig::retention_bytes, -1, kInt64Max>,
+                 &integer_text<&LogConfig::retention_bytes>},
 };
 
 }  // namespace

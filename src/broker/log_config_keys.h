@@ -17,6 +17,8 @@ struct LogConfigKey {
   std::string_view broker_key;
   // Parses `value` into `config`; false with a reason in `error` when the value is invalid.
   bool (*apply)(storage::LogConfig& config, std::string_view value, std::string& error);
+  // The value `config` holds, as Kafka prints it (for DescribeConfigs and CreateTopics).
+  std::string (*render)(const storage::LogConfig& config);
 };
 
 std::span<const LogConfigKey> log_config_keys();
