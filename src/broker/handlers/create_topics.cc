@@ -14,6 +14,21 @@ using protocol::CreateTopicsRequest;
 using protocol::CreateTopicsResponse;
 
 constexpr int8_t kDynamicTopicConfig = 1;
+constexpr int8_t kDefaultConfig = 5;
+
+// v5+ answers with the topic's whole configuration: every topic-level key with its value and
+// where the value comes from.
+std::vector<CreateTopicsResponse::CreatableTopicConfigs> describe_configs(const TopicInfo& topic) {
+  std::vector<CreateTopicsResponse::CreatableTopicConfigs> configs;
+  for (const auto& key : log_config_keys()) {
+    auto& out = configs.emplace_back();
+    out.name = std::string(key.topic_key);
+    out.value = key.render(topic.log_config);
+    out.config_source =
+        topic.configs.contains(key.topic_key) ? kDynamicTopicConfig : kDefaultConfig;
+  }
+  return configs;
+}
 
 TopicResult create_one(Broker& broker, const CreateTopicsRequest::CreatableTopic& topic,
                        bool validate_only) {
@@ -80,10 +95,7 @@ void handle_create_topics(const RequestPtr& request) {
     out.topic_id = result.topic->id;
     out.num_partitions = result.topic->partition_count();
     out.replication_factor = static_cast<int16_t>(result.topic->replicas.front().size());
-    auto& configs = out.configs.emplace();
-    for (const auto& [name, value] : result.topic->configs) {
-      configs.push_back({name, value, false, kDynamicTopicConfig, false});
-    }
+    out.configs = describe_configs(*result.topic);
   }
   request->respond(response);
 }
