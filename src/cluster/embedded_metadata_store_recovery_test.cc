@@ -3,7 +3,6 @@
 // and journal write failures (docs/formats/metadata-store.md).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <fstream>
 
 #include "cluster/embedded_metadata_store.h"
+#include "cluster/testing_store.h"
 
 namespace gregor::cluster {
 namespace {
@@ -19,26 +19,8 @@ namespace {
 using E = StoreError;
 namespace fs = std::filesystem;
 
-class EmbeddedMetadataStoreRecoveryTest : public ::testing::Test {
+class EmbeddedMetadataStoreRecoveryTest : public testing::EmbeddedStoreFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "gregor_mds_XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
-  void reopen(EmbeddedMetadataStore::Options options = {}) {
-    store_.reset();
-    std::string error;
-    store_ = EmbeddedMetadataStore::open(dir_, options, error);
-    ASSERT_TRUE(store_) << error;
-  }
-
   std::string meta_dir() const { return dir_ + "/__metadata"; }
 
   // The one journal file the store is appending to.
@@ -53,12 +35,6 @@ class EmbeddedMetadataStoreRecoveryTest : public ::testing::Test {
     return journals.empty() ? "" : journals[0];
   }
 
-  std::string get(const std::string& path) {
-    std::string data;
-    EXPECT_EQ(store_->get(path, data), E::kOk) << path;
-    return data;
-  }
-
   // Creates /a, /b, /c (one journal record each); returns the journal size after each.
   std::vector<uint64_t> write_three_records() {
     std::vector<uint64_t> ends;
@@ -68,9 +44,6 @@ class EmbeddedMetadataStoreRecoveryTest : public ::testing::Test {
     }
     return ends;
   }
-
-  std::string dir_;
-  std::unique_ptr<EmbeddedMetadataStore> store_;
 };
 
 TEST_F(EmbeddedMetadataStoreRecoveryTest, EverythingSurvivesReopen) {

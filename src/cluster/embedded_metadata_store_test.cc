@@ -4,45 +4,24 @@
 #include "cluster/embedded_metadata_store.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <set>
 #include <thread>
+
+#include "cluster/testing_store.h"
 
 namespace gregor::cluster {
 namespace {
 
 using E = StoreError;
 
-class EmbeddedMetadataStoreTest : public ::testing::Test {
+class EmbeddedMetadataStoreTest : public testing::EmbeddedStoreFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "gregor_mds_XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    std::string error;
-    store_ = EmbeddedMetadataStore::open(dir_, error);
-    ASSERT_TRUE(store_) << error;
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::string get(const std::string& path) {
-    std::string data;
-    EXPECT_EQ(store_->get(path, data), E::kOk) << path;
-    return data;
-  }
   std::vector<std::string> children(const std::string& path) {
     std::vector<std::string> names;
     EXPECT_EQ(store_->children(path, names), E::kOk) << path;
     return names;
   }
-
-  std::string dir_;
-  std::unique_ptr<EmbeddedMetadataStore> store_;
 };
 
 // Records watch notifications.
