@@ -38,5 +38,21 @@ void handle_create_topics(const RequestPtr& request);
 void handle_delete_topics(const RequestPtr& request);
 void handle_create_partitions(const RequestPtr& request);
 void handle_find_coordinator(const RequestPtr& request);
+void handle_join_group(const RequestPtr& request);
+void handle_sync_group(const RequestPtr& request);
+void handle_heartbeat(const RequestPtr& request);
+void handle_leave_group(const RequestPtr& request);
+void handle_offset_commit(const RequestPtr& request);
+void handle_offset_fetch(const RequestPtr& request);
+void handle_offset_delete(const RequestPtr& request);
+void handle_list_groups(const RequestPtr& request);
+void handle_describe_groups(const RequestPtr& request);
+void handle_delete_groups(const RequestPtr& request);
+void handle_describe_configs(const RequestPtr& request);
+void handle_alter_configs(const RequestPtr& request);
+void handle_incremental_alter_configs(const RequestPtr& request);
+void handle_describe_cluster(const RequestPtr& request);
+void handle_delete_records(const RequestPtr& request);
+void handle_describe_log_dirs(const RequestPtr& request);
 
 }  // namespace gregor::broker

@@ -48,6 +48,20 @@ bool Broker::start(std::string& error) {
       return false;
     }
   }
+  if (config_.log_cleaner_enable && config_.log_cleaner_threads > 0) {
+    cleaner_ = std::make_unique<storage::LogCleaner>(
+        *logs_,
+        storage::CleanerOptions{config_.log_cleaner_threads, config_.log_cleaner_dedupe_buffer_size,
+                                config_.log_cleaner_backoff_ms});
+    cleaner_->start();
+  }
+  offsets_topic_ = std::make_unique<OffsetsTopic>(*this, config_.groups.offsets_topic_partitions);
+  groups_ = std::make_unique<coordinator::GroupCoordinator>(config_.groups, *offsets_topic_);
+  if (groups_->load() != ErrorCode::kNone) {
+    error = "cannot read the committed offsets in __consumer_offsets";
+    return false;
+  }
+  groups_->start();
   background_ = std::thread([this] { run_background_tasks(); });
   spdlog::info("broker {} started: cluster {}, {} topics", config_.broker_id, cluster_id_,
                topics_->all().size());
@@ -88,6 +102,17 @@ TopicResult Broker::add_partitions(const std::string& name, int32_t count, bool 
   return result;
 }
 
+TopicResult Broker::set_topic_configs(const std::string& name, const TopicConfigs& configs,
+                                      bool validate_only) {
+  auto result = topics_->set_configs(name, configs, validate_only);
+  if (result.error != ErrorCode::kNone || validate_only) return result;
+  for (int32_t p = 0; p < result.topic->partition_count(); ++p) {
+    if (auto partition = replicas_->get(name, p)) partition->apply_config(result.topic->log_config);
+  }
+  spdlog::info("topic {}: configs changed", name);
+  return result;
+}
+
 TopicResult Broker::auto_create_topic(const std::string& name) {
   if (!config_.auto_create_topics_enable) {
     return {ErrorCode::kUnknownTopicOrPartition, "", nullptr};
@@ -100,14 +125,16 @@ TopicResult Broker::auto_create_topic(const std::string& name) {
   return result;
 }
 
-// Periodic work that must not run on network threads: flushes due by flush.ms/flush.messages
-// and recovery-point checkpoints.
+// Periodic work that must not run on network threads: flushes due by flush.ms/flush.messages,
+// recovery-point checkpoints and retention (log.retention.check.interval.ms).
 void Broker::run_background_tasks() {
   using Clock = std::chrono::steady_clock;
   const auto tick = std::chrono::milliseconds(config_.log_flush_scheduler_interval_ms);
   const auto checkpoint_every =
       std::chrono::milliseconds(config_.log_flush_offset_checkpoint_interval_ms);
   auto next_checkpoint = Clock::now() + checkpoint_every;
+  const auto retention_every = std::chrono::milliseconds(config_.log_retention_check_interval_ms);
+  auto next_retention = Clock::now() + retention_every;
   std::unique_lock lock(background_mutex_);
   while (!stopping_) {
     background_wake_.wait_for(lock, tick, [this] { return stopping_; });
@@ -120,6 +147,10 @@ void Broker::run_background_tasks() {
     if (Clock::now() >= next_checkpoint) {
       logs_->checkpoint_recovery_points();
       next_checkpoint = Clock::now() + checkpoint_every;
+    }
+    if (Clock::now() >= next_retention) {
+      logs_->enforce_retention(wall_ms);
+      next_retention = Clock::now() + retention_every;
     }
     lock.lock();
   }
@@ -134,7 +165,9 @@ void Broker::shutdown() {
     background_wake_.notify_all();
   }
   if (background_.joinable()) background_.join();
+  if (groups_) groups_->stop();
   flusher_.stop();
+  if (cleaner_) cleaner_->stop();
   if (logs_) logs_->shutdown();
   spdlog::info("broker {} shut down cleanly", config_.broker_id);
 }

@@ -14,9 +14,12 @@
 
 #include "broker/broker_config.h"
 #include "broker/flusher.h"
+#include "broker/offsets_topic.h"
 #include "broker/replica_manager.h"
 #include "broker/topic_registry.h"
 #include "cluster/metadata_store.h"
+#include "coordinator/group_coordinator.h"
+#include "storage/log_cleaner.h"
 #include "storage/log_manager.h"
 
 namespace gregor::broker {
@@ -31,6 +34,7 @@ class Broker {
   TopicRegistry& topics() { return *topics_; }
   ReplicaManager& replicas() { return *replicas_; }
   Flusher& flusher() { return flusher_; }
+  coordinator::GroupCoordinator& groups() { return *groups_; }
 
   // Topic lifecycle: the registry records the change, then the partitions follow it.
   TopicResult create_topic(const std::string& name, int32_t partitions, int16_t replication_factor,
@@ -38,6 +42,9 @@ class Broker {
                            const TopicConfigs& configs, bool validate_only);
   TopicResult delete_topic(const std::string& name);
   TopicResult add_partitions(const std::string& name, int32_t count, bool validate_only);
+  // Replaces a topic's config overrides; running partitions take the new settings at once.
+  TopicResult set_topic_configs(const std::string& name, const TopicConfigs& configs,
+                                bool validate_only);
   // A topic named by a client that does not exist yet: created with the broker defaults when
   // auto.create.topics.enable is on and the client allows it.
   TopicResult auto_create_topic(const std::string& name);
@@ -55,7 +62,11 @@ class Broker {
   std::unique_ptr<storage::LogManager> logs_;
   std::unique_ptr<TopicRegistry> topics_;
   std::unique_ptr<ReplicaManager> replicas_;
+  std::unique_ptr<storage::LogCleaner> cleaner_;  // null when log.cleaner.enable=false
   Flusher flusher_;
+  // Consumer groups, stored in __consumer_offsets; stopped before the flusher and the logs.
+  std::unique_ptr<OffsetsTopic> offsets_topic_;
+  std::unique_ptr<coordinator::GroupCoordinator> groups_;
 
   std::mutex background_mutex_;
   std::condition_variable background_wake_;

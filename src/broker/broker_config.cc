@@ -60,6 +60,17 @@ Setter boolean(bool BrokerConfig::*member) {
   };
 }
 
+// A key of the group coordinator's settings; `factor` converts Kafka's unit to milliseconds.
+template <typename T>
+Setter group_setting(T coordinator::GroupConfig::*member, int64_t min, int64_t max,
+                     int64_t factor = 1) {
+  return [=](BrokerConfig& c, std::string_view v, std::string& error) {
+    auto parsed = parse_integer(v, min, max, error);
+    if (parsed) c.groups.*member = static_cast<T>(*parsed * factor);
+    return parsed.has_value();
+  };
+}
+
 Setter endpoints(std::vector<Endpoint> BrokerConfig::*member) {
   return [=](BrokerConfig& c, std::string_view v, std::string& error) {
     auto parsed = parse_listeners(v, error);
@@ -103,6 +114,27 @@ const std::map<std::string, Setter, std::less<>>& broker_keys() {
        integer(&BrokerConfig::log_flush_offset_checkpoint_interval_ms, 0, kInt32Max)},
       {"log.flush.scheduler.interval.ms",
        integer(&BrokerConfig::log_flush_scheduler_interval_ms, 1, kInt64Max)},
+      {"log.retention.check.interval.ms",
+       integer(&BrokerConfig::log_retention_check_interval_ms, 1, kInt64Max)},
+      {"log.cleaner.enable", boolean(&BrokerConfig::log_cleaner_enable)},
+      {"log.cleaner.threads", integer(&BrokerConfig::log_cleaner_threads, 0, 64)},
+      {"log.cleaner.dedupe.buffer.size",
+       integer(&BrokerConfig::log_cleaner_dedupe_buffer_size, 1 << 20, kInt64Max)},
+      {"log.cleaner.backoff.ms", integer(&BrokerConfig::log_cleaner_backoff_ms, 0, kInt64Max)},
+      {"group.initial.rebalance.delay.ms",
+       group_setting(&coordinator::GroupConfig::initial_rebalance_delay_ms, 0, kInt32Max)},
+      {"group.min.session.timeout.ms",
+       group_setting(&coordinator::GroupConfig::min_session_timeout_ms, 0, kInt32Max)},
+      {"group.max.session.timeout.ms",
+       group_setting(&coordinator::GroupConfig::max_session_timeout_ms, 0, kInt32Max)},
+      {"offsets.topic.num.partitions",
+       group_setting(&coordinator::GroupConfig::offsets_topic_partitions, 1, 10000)},
+      {"offsets.retention.minutes",
+       group_setting(&coordinator::GroupConfig::offsets_retention_ms, 1, kInt64Max / 60000, 60000)},
+      {"offsets.retention.check.interval.ms",
+       group_setting(&coordinator::GroupConfig::offsets_retention_check_interval_ms, 1, kInt64Max)},
+      {"offset.metadata.max.bytes",
+       group_setting(&coordinator::GroupConfig::offset_metadata_max_bytes, 0, kInt32Max)},
   };
   return keys;
 }

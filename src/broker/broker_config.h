@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/properties.h"
+#include "coordinator/group_config.h"
 #include "storage/log_config.h"
 
 namespace gregor::broker {
@@ -38,6 +39,14 @@ struct BrokerConfig {
   int32_t replica_fetch_wait_max_ms = 500;
   int64_t log_flush_offset_checkpoint_interval_ms = 60000;
   int64_t log_flush_scheduler_interval_ms = 1000;
+  int64_t log_retention_check_interval_ms = 300000;  // how often retention runs
+  bool log_cleaner_enable = true;                    // compaction of cleanup.policy=compact logs
+  int32_t log_cleaner_threads = 1;
+  int64_t log_cleaner_dedupe_buffer_size = 134217728;  // memory for the key map, all threads
+  int64_t log_cleaner_backoff_ms = 15000;              // sleep when no log needs cleaning
+
+  // Consumer groups and committed offsets (group.*, offsets.*, offset.metadata.max.bytes).
+  coordinator::GroupConfig groups;
 
   // Defaults for every topic's log; topics override them with their own configs.
   storage::LogConfig log;

@@ -34,6 +34,19 @@ std::string cleanup_policy_text(const storage::LogConfig& config) {
   return config.cleanup_policy;
 }
 
+std::string ratio_text(const storage::LogConfig& config) {
+  std::string text = std::to_string(config.min_cleanable_dirty_ratio);
+  while (text.size() > 3 && text.back() == '0')
+    text.pop_back();  // "0.500000" -> "0.5"
+  return text;
+}
+
+bool set_ratio(storage::LogConfig& config, std::string_view value, std::string& error) {
+  auto parsed = parse_double(value, 0.0, 1.0, error);
+  if (parsed) config.min_cleanable_dirty_ratio = *parsed;
+  return parsed.has_value();
+}
+
 bool set_timestamp_type(storage::LogConfig& config, std::string_view value, std::string& error) {
   auto parsed = parse_choice(value, {"CreateTime", "LogAppendTime"}, error);
   if (!parsed) return false;
@@ -90,6 +103,20 @@ constexpr std::array kKeys = {
     LogConfigKey{"retention.bytes", "log.retention.bytes",
                  &set_integer<&LogConfig::retention_bytes, -1, kInt64Max>,
                  &integer_text<&LogConfig::retention_bytes>},
+    LogConfigKey{"segment.jitter.ms", "log.roll.jitter.ms",
+                 &set_integer<&LogConfig::segment_jitter_ms, 0, kInt64Max>,
+                 &integer_text<&LogConfig::segment_jitter_ms>},
+    LogConfigKey{"delete.retention.ms", "log.cleaner.delete.retention.ms",
+                 &set_integer<&LogConfig::delete_retention_ms, 0, kInt64Max>,
+                 &integer_text<&LogConfig::delete_retention_ms>},
+    LogConfigKey{"min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio", &set_ratio,
+                 &ratio_text},
+    LogConfigKey{"min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms",
+                 &set_integer<&LogConfig::min_compaction_lag_ms, 0, kInt64Max>,
+                 &integer_text<&LogConfig::min_compaction_lag_ms>},
+    LogConfigKey{"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
+                 &set_integer<&LogConfig::max_compaction_lag_ms, 1, kInt64Max>,
+                 &integer_text<&LogConfig::max_compaction_lag_ms>},
 };
 
 }  // namespace

@@ -26,6 +26,11 @@ ProduceResult Partition::append(std::span<uint8_t> records, int64_t now_ms) {
   return result;
 }
 
+void Partition::apply_config(const storage::LogConfig& config) {
+  log_->set_config(config);
+  max_batch_bytes_.store(config.max_message_bytes, std::memory_order_relaxed);
+}
+
 void Partition::watch_appends(std::weak_ptr<AppendListener> listener) {
   std::lock_guard lock(listeners_mutex_);
   listeners_.push_back(std::move(listener));

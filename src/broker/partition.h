@@ -52,6 +52,9 @@ class Partition {
   // assigned) and appends them.
   ProduceResult append(std::span<uint8_t> records, int64_t now_ms);
 
+  // A topic config change on a running broker: the log's settings and the cached limit.
+  void apply_config(const storage::LogConfig& config);
+
   // One-shot: `listener` is told about the next append, then forgotten.
   void watch_appends(std::weak_ptr<AppendListener> listener);
 

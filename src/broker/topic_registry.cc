@@ -225,6 +225,35 @@ TopicResult TopicRegistry::add_partitions(const std::string& name, int32_t new_c
   return {ErrorCode::kNone, "", grown};
 }
 
+TopicResult TopicRegistry::set_configs(const std::string& name, const TopicConfigs& configs,
+                                       bool validate_only) {
+  std::lock_guard write(write_mutex_);
+  TopicPtr current = find(name);
+  if (!current) {
+    return {ErrorCode::kUnknownTopicOrPartition, "The topic '" + name + "' does not exist.",
+            nullptr};
+  }
+  auto changed = std::make_shared<TopicInfo>(*current);
+  changed->configs = configs;
+  changed->log_config = defaults_;
+  std::string error;
+  if (!apply_topic_configs(changed->log_config, configs, error)) {
+    return {ErrorCode::kInvalidConfig, error, nullptr};
+  }
+  if (validate_only) return {ErrorCode::kNone, "", changed};
+  const auto path = kConfigsPath + "/" + name;
+  auto rc = store_.set(path, config_json(configs));
+  if (rc == StoreError::kNoNode)
+    rc = store_.create(path, config_json(configs), cluster::CreateMode::kPersistent);
+  if (rc != StoreError::kOk) {
+    return {ErrorCode::kUnknownServerError,
+            "metadata store: " + std::string(cluster::store_error_name(rc)), nullptr};
+  }
+  std::unique_lock lock(mutex_);
+  topics_[name] = changed;
+  return {ErrorCode::kNone, "", changed};
+}
+
 TopicPtr TopicRegistry::find(const std::string& name) const {
   std::shared_lock lock(mutex_);
   auto it = topics_.find(name);

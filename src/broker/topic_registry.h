@@ -54,6 +54,10 @@ class TopicRegistry {
                      const TopicConfigs& configs, bool validate_only);
   TopicResult remove(const std::string& name);
   TopicResult add_partitions(const std::string& name, int32_t new_count, bool validate_only);
+  // Replaces the topic's config overrides with `configs` (AlterConfigs semantics; incremental
+  // changes are computed by the caller). Validated like CreateTopics configs: kInvalidConfig
+  // naming the key. Persisted in /config/topics/<name> unless validate_only.
+  TopicResult set_configs(const std::string& name, const TopicConfigs& configs, bool validate_only);
 
   TopicPtr find(const std::string& name) const;
   TopicPtr find(const protocol::Uuid& id) const;

@@ -35,7 +35,12 @@ void set_cork(asio::ip::tcp::socket& socket, bool on) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, IoLoop& loop, broker::Broker& broker)
-    : socket_(std::move(socket)), loop_(loop), broker_(broker), room_(loop.context()) {
+    : socket_(std::move(socket)),
+      loop_(loop),
+      broker_(broker),
+      room_(loop.context()),
+      idle_(loop.context()),
+      last_activity_(std::chrono::steady_clock::now()) {
   std::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -54,6 +59,30 @@ Connection::Connection(asio::ip::tcp::socket socket, IoLoop& loop, broker::Broke
 void Connection::start() {
   asio::co_spawn(
       loop_.context(), [self = shared_from_this()] { return self->read_loop(); }, asio::detached);
+  const int64_t max_idle_ms = broker_.config().connections_max_idle_ms;
+  if (max_idle_ms >= 0) {
+    asio::co_spawn(
+        loop_.context(),
+        [self = shared_from_this(), max_idle = std::chrono::milliseconds(max_idle_ms)] {
+          return self->idle_watch(max_idle);
+        },
+        asio::detached);
+  }
+}
+
+asio::awaitable<void> Connection::idle_watch(std::chrono::milliseconds max_idle) {
+  while (!closed_) {
+    idle_.expires_at(last_activity_ + max_idle);
+    std::error_code ec;
+    co_await idle_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) break;
+    const bool idle = std::chrono::steady_clock::now() >= last_activity_ + max_idle;
+    if (idle && slots_.empty() && !writing_) {
+      spdlog::debug("closing {}: idle for {} ms (connections.max.idle.ms)", peer_,
+                    max_idle.count());
+      close();
+    }
+  }
 }
 
 asio::awaitable<void> Connection::read_loop() {
@@ -76,6 +105,7 @@ asio::awaitable<void> Connection::read_loop() {
       }
       std::vector<uint8_t> frame(static_cast<size_t>(size));
       co_await asio::async_read(socket_, asio::buffer(frame), asio::use_awaitable);
+      last_activity_ = std::chrono::steady_clock::now();
       dispatch(std::move(frame));
       if (closed_) break;
     }
@@ -178,6 +208,7 @@ asio::awaitable<void> Connection::write_frame(protocol::Writer frame) {
                                asio::buffer(bytes.data() + position, bytes.size() - position),
                                asio::use_awaitable);
     if (cork) set_cork(socket_, false);
+    last_activity_ = std::chrono::steady_clock::now();
   } catch (const std::system_error& e) {
     spdlog::debug("connection {} write failed: {}", peer_, e.what());
     close();
@@ -214,6 +245,7 @@ void Connection::close() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   room_.cancel();
+  idle_.cancel();
   slots_.clear();
 }
 

@@ -9,6 +9,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -37,6 +38,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   asio::awaitable<void> read_loop();
+  // Closes the connection once it has been idle (nothing read or written, nothing pending) for
+  // connections.max.idle.ms.
+  asio::awaitable<void> idle_watch(std::chrono::milliseconds max_idle);
   void dispatch(std::vector<uint8_t> frame);
   void complete(uint64_t sequence, std::optional<protocol::Writer> frame, bool close);
   void pump_writes();
@@ -55,6 +59,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool closed_ = false;
   asio::steady_timer room_;  // the reader waits on it while kMaxInFlight requests are pending
+  asio::steady_timer idle_;
+  std::chrono::steady_clock::time_point last_activity_;
 };
 
 }  // namespace gregor::net

@@ -14,6 +14,11 @@ namespace gregor::storage {
 inline constexpr std::string_view kLogSuffix = ".log";
 inline constexpr std::string_view kIndexSuffix = ".index";
 inline constexpr std::string_view kTimeIndexSuffix = ".timeindex";
+// Appended to a segment's file names by the cleaner: `.cleaned` while being written, `.swap`
+// once complete and waiting to replace the segment; `.deleted` before removal.
+inline constexpr char kCleanedSuffix[] = ".cleaned";
+inline constexpr char kSwapSuffix[] = ".swap";
+inline constexpr char kDeletedSuffix[] = ".deleted";
 
 // "<dir>/<base offset as 20 zero-padded digits><suffix>", as Kafka names segment files.
 std::string segment_file_path(const std::string& dir, int64_t base_offset, std::string_view suffix);

@@ -100,12 +100,33 @@ class Log {
   ErrorCode truncate_to(int64_t offset);
   // DeleteRecords: offsets below `offset` become unreadable. kOffsetOutOfRange above the end.
   ErrorCode advance_log_start_offset(int64_t offset);
+  // Retention (log_retention.cc), for a background thread: removes whole segments from the
+  // front of the log, never the active one, while each is wholly below the log start offset
+  // or, with cleanup.policy containing delete, older than retention.ms (by its largest
+  // timestamp) or not needed to keep the log within retention.bytes. The log start offset
+  // moves to the first kept segment. The files are renamed `*.deleted` at once, then unlinked
+  // after the new segment list is published; readers holding a segment keep its descriptors.
+  // Returns the number of segments removed (-1 on an I/O error).
+  int delete_expired_segments(int64_t now_ms);
+
+  // For the log cleaner (cleaner.cc): a snapshot of the segments, oldest first.
+  std::vector<std::shared_ptr<Segment>> segment_snapshot() const { return *segments(); }
+  // Completes the cleaning of `old_segment`: its cleaned replacement lies complete and fsync'ed
+  // in `<base>.{index,timeindex,log}.swap`; they are renamed over the segment's files and the
+  // new segment takes its place in the list. Readers holding the old one keep reading its
+  // (now unlinked) files. False if the segment is no longer in the log or is the active one
+  // (the caller then removes the swap files), or on an I/O error.
+  bool swap_segment(const std::shared_ptr<Segment>& old_segment, int64_t now_ms);
+
   // Seals the active segment (trimmed indexes, final time index entry) and flushes. Later
   // appends fail with kKafkaStorageError.
   ErrorCode close();
   // Renames the directory to `<topic>-<partition>.<uuid>-delete`, then removes it. Readers
   // holding slices keep their open descriptors. Later appends fail.
   ErrorCode delete_files();
+  // The first half of delete_files: the rename only (cheap; any thread). dir() then names the
+  // `-delete` directory, for a background thread to remove.
+  ErrorCode rename_for_deletion();
 
   int64_t log_start_offset() const { return log_start_offset_.load(std::memory_order_acquire); }
   int64_t log_end_offset() const { return log_end_offset_.load(std::memory_order_acquire); }

@@ -20,10 +20,15 @@ struct LogConfig {
   protocol::TimestampType timestamp_type = protocol::TimestampType::kCreateTime;
   int64_t flush_messages = std::numeric_limits<int64_t>::max();
   int64_t flush_ms = std::numeric_limits<int64_t>::max();
-  // Carried for the retention milestone; nothing in storage acts on them yet.
+  // Retention (Log::delete_expired_segments) and compaction (LogCleaner); -1: unlimited.
   int64_t retention_ms = 604800000;
   int64_t retention_bytes = -1;
-  std::string cleanup_policy = "delete";
+  std::string cleanup_policy = "delete";   // "delete", "compact" or "compact,delete"
+  int64_t segment_jitter_ms = 0;           // a random part of segment.ms, per segment
+  int64_t delete_retention_ms = 86400000;  // tombstones outlive their cleaning by this much
+  double min_cleanable_dirty_ratio = 0.5;  // clean when dirty bytes / total bytes reach this
+  int64_t min_compaction_lag_ms = 0;       // records younger than this are never cleaned
+  int64_t max_compaction_lag_ms = std::numeric_limits<int64_t>::max();  // then clean anyway
 };
 
 }  // namespace gregor::storage

@@ -83,6 +83,21 @@ ErrorCode Log::close() {
 }
 
 ErrorCode Log::delete_files() {
+  if (ErrorCode error = rename_for_deletion(); error != ErrorCode::kNone) return error;
+  const std::string renamed = dir();
+  const std::string parent = parent_dir(renamed);
+  std::error_code error;
+  std::filesystem::remove_all(renamed, error);
+  if (error) {
+    // A leftover `-delete` directory is removed by the next LogManager start.
+    spdlog::error("cannot remove {}: {}", renamed, error.message());
+    return ErrorCode::kKafkaStorageError;
+  }
+  fsync_dir(parent);
+  return ErrorCode::kNone;
+}
+
+ErrorCode Log::rename_for_deletion() {
   std::lock_guard lock(append_mutex_);
   closed_ = true;
   const std::string parent = parent_dir(dir_);
@@ -93,14 +108,6 @@ ErrorCode Log::delete_files() {
   }
   fsync_dir(parent);
   dir_ = renamed;
-  std::error_code error;
-  std::filesystem::remove_all(renamed, error);
-  if (error) {
-    // A leftover `-delete` directory is removed by the next LogManager start.
-    spdlog::error("cannot remove {}: {}", renamed, error.message());
-    return ErrorCode::kKafkaStorageError;
-  }
-  fsync_dir(parent);
   return ErrorCode::kNone;
 }
 

@@ -28,6 +28,40 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+// Finishes or rolls back the cleaner's interrupted swaps (see Log::swap_segment). A
+// `<base>.log.swap` means the cleaned segment was complete: its `.swap` files are renamed over
+// the segment's (the indexes may have been renamed already). `.swap` index files without a log
+// swap are an unfinished rename to `.swap`: removed, as are `.cleaned` files (list_segments).
+void finish_swaps(const std::string& dir) {
+  std::vector<int64_t> complete;
+  std::vector<std::string> names;
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return;
+  while (const dirent* entry = ::readdir(handle)) {
+    const std::string_view name = entry->d_name;
+    if (!ends_with(name, kSwapSuffix)) continue;
+    names.emplace_back(name);
+    if (auto base = parse_segment_file_name(name, std::string(kLogSuffix) + kSwapSuffix)) {
+      complete.push_back(*base);
+    }
+  }
+  ::closedir(handle);
+  for (int64_t base : complete) {
+    spdlog::warn("{}: completing the interrupted swap of cleaned segment {}", dir, base);
+    for (std::string_view suffix : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix}) {
+      const std::string path = segment_file_path(dir, base, suffix);
+      if (::access((path + kSwapSuffix).c_str(), F_OK) != 0) continue;
+      ::rename((path + kSwapSuffix).c_str(), path.c_str());
+    }
+  }
+  for (const std::string& name : names) {
+    if (::unlink((dir + "/" + name).c_str()) == 0) {  // only what was not renamed above
+      spdlog::warn("{}: removed {} of an unfinished cleaning", dir, name);
+    }
+  }
+  if (!names.empty()) fsync_dir(dir);
+}
+
 // Base offsets of the `.log` files in `dir`, sorted. Removes index files without a log (a
 // crash between unlinks) and Kafka's leftovers of interrupted deletes and cleanings.
 bool list_segments(const std::string& dir, std::vector<int64_t>& bases) {
@@ -97,6 +131,7 @@ ErrorCode Log::load_segment(Segment& segment, bool trusted, int64_t now_ms, bool
 
 ErrorCode Log::load(bool needs_recovery, int64_t recovery_point, int64_t log_start_offset) {
   std::vector<int64_t> bases;
+  if (ensure_dir(dir_)) finish_swaps(dir_);
   if (!ensure_dir(dir_) || !list_segments(dir_, bases)) {
     spdlog::error("cannot read log directory {}: {}", dir_, std::strerror(errno));
     return ErrorCode::kKafkaStorageError;

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -173,7 +174,34 @@ ErrorCode LogManager::remove(const std::string& topic, int32_t partition) {
     log = std::move(it->second.log);
     logs_.erase(it);
   }
-  return log->delete_files();
+  const ErrorCode error = log->rename_for_deletion();
+  if (error == ErrorCode::kNone) {
+    std::lock_guard lock(pending_mutex_);
+    pending_deletes_.push_back(log->dir());
+  }
+  return error;
+}
+
+void LogManager::delete_pending_dirs() {
+  std::vector<std::string> dirs;
+  {
+    std::lock_guard lock(pending_mutex_);
+    dirs.swap(pending_deletes_);
+  }
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (ec) spdlog::warn("cannot remove {}: {} (retried at the next start)", dir, ec.message());
+    fsync_dir(parent_dir(dir));
+  }
+}
+
+int LogManager::enforce_retention(int64_t now_ms) {
+  int removed = 0;
+  for (const auto& [tp, log] : all())
+    removed += std::max(0, log->delete_expired_segments(now_ms));
+  delete_pending_dirs();
+  return removed;
 }
 
 std::vector<std::pair<TopicPartition, std::shared_ptr<Log>>> LogManager::all() const {

@@ -49,7 +49,9 @@ class LogManager {
   // Creates the partition's log in the directory holding the fewest partitions; if it exists
   // already, gives it `config` and returns it. nullptr on an I/O error or after shutdown().
   std::shared_ptr<Log> create(const std::string& topic, int32_t partition, const LogConfig& config);
-  // Forgets the log and deletes its files. kUnknownTopicOrPartition if there is none.
+  // Forgets the log and renames its directory `<topic>-<p>.<uuid>-delete`; the files are
+  // removed later by delete_pending_dirs() (or the next start). kUnknownTopicOrPartition if
+  // there is none.
   ErrorCode remove(const std::string& topic, int32_t partition);
   std::vector<std::pair<TopicPartition, std::shared_ptr<Log>>> all() const;
 
@@ -58,6 +60,12 @@ class LogManager {
   ErrorCode checkpoint_recovery_points();
   // Flushes the logs whose flush.messages / flush.ms is due. For a background thread.
   void flush_due_logs(int64_t now_ms);
+  // Retention, every log.retention.check.interval.ms on a background thread: removes the
+  // expired segments of every log (Log::delete_expired_segments) and the directories of
+  // removed logs. Returns the number of segments removed.
+  int enforce_retention(int64_t now_ms);
+  // Removes the `-delete` directories of logs removed since the last call. Background thread.
+  void delete_pending_dirs();
   // Closes (seals and flushes) every log, writes the checkpoints and, in each directory whose
   // logs all flushed, the clean-shutdown marker; then releases the locks. Idempotent.
   ErrorCode shutdown();
@@ -84,7 +92,9 @@ class LogManager {
   bool shut_down_ = false;
   std::vector<Dir> dirs_;
   std::vector<std::string> dir_paths_;
-  std::mutex checkpoint_mutex_;  // serialises checkpoint writers
+  std::mutex checkpoint_mutex_;               // serialises checkpoint writers
+  std::mutex pending_mutex_;                  // guards pending_deletes_
+  std::vector<std::string> pending_deletes_;  // renamed directories of removed logs
   std::mutex shutdown_mutex_;
 };
 

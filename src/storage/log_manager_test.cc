@@ -69,6 +69,16 @@ TEST(LogManagerTest, CheckpointsAndRemove) {
   EXPECT_FALSE(manager->get("t", 0));
   EXPECT_FALSE(std::filesystem::exists(dir / "t-0"));
   EXPECT_EQ(manager->remove("t", 0), ErrorCode::kUnknownTopicOrPartition);
+  // Renamed at once, removed by the background task.
+  auto renamed = [&] {
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+      count += entry.path().filename().string().ends_with("-delete");
+    return count;
+  };
+  EXPECT_EQ(renamed(), 1);
+  manager->delete_pending_dirs();
+  EXPECT_EQ(renamed(), 0);
 }
 
 TEST(LogManagerTest, LogStartOffsetSurvivesARestart) {

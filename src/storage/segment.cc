@@ -5,9 +5,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -15,12 +17,13 @@
 
 namespace gregor::storage {
 
-Segment::Segment(std::string dir, int64_t base_offset, const LogConfig& config, SharedFile file,
+Segment::Segment(std::string dir, int64_t base_offset, std::string log_path,
+                 const LogConfig& config, SharedFile file,
                  std::unique_ptr<OffsetIndex> offset_index, std::unique_ptr<TimeIndex> time_index)
     : dir_(std::move(dir)),
       base_offset_(base_offset),
       index_interval_bytes_(config.index_interval_bytes),
-      log_path_(segment_file_path(dir_, base_offset, kLogSuffix)),
+      log_path_(std::move(log_path)),
       file_(std::move(file)),
       offset_index_(std::move(offset_index)),
       time_index_(std::move(time_index)),
@@ -30,8 +33,9 @@ Segment::Segment(std::string dir, int64_t base_offset, const LogConfig& config, 
 Segment::~Segment() = default;
 
 std::unique_ptr<Segment> Segment::open_files(const std::string& dir, int64_t base_offset,
-                                             const LogConfig& config, bool truncate) {
-  const std::string log_path = segment_file_path(dir, base_offset, kLogSuffix);
+                                             const LogConfig& config, bool truncate,
+                                             std::string_view suffix) {
+  const std::string log_path = segment_file_path(dir, base_offset, kLogSuffix).append(suffix);
   const int flags = O_RDWR | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0);
   const int fd = ::open(log_path.c_str(), flags, 0644);
   if (fd < 0) {
@@ -40,21 +44,26 @@ std::unique_ptr<Segment> Segment::open_files(const std::string& dir, int64_t bas
   }
   auto file = std::make_shared<const FileHandle>(fd);
   const int64_t size = file_size(fd);
-  auto offsets = OffsetIndex::open(segment_file_path(dir, base_offset, kIndexSuffix), base_offset,
-                                   config.segment_index_bytes);
-  auto times = TimeIndex::open(segment_file_path(dir, base_offset, kTimeIndexSuffix), base_offset,
-                               config.segment_index_bytes);
+  auto offsets = OffsetIndex::open(segment_file_path(dir, base_offset, kIndexSuffix).append(suffix),
+                                   base_offset, config.segment_index_bytes);
+  auto times = TimeIndex::open(segment_file_path(dir, base_offset, kTimeIndexSuffix).append(suffix),
+                               base_offset, config.segment_index_bytes);
   if (size < 0 || !offsets || !times) return nullptr;
-  std::unique_ptr<Segment> segment(
-      new Segment(dir, base_offset, config, std::move(file), std::move(offsets), std::move(times)));
+  std::unique_ptr<Segment> segment(new Segment(dir, base_offset, log_path, config, std::move(file),
+                                               std::move(offsets), std::move(times)));
   segment->size_.store(size, std::memory_order_release);
   return segment;
 }
 
 std::unique_ptr<Segment> Segment::create(const std::string& dir, int64_t base_offset,
-                                         const LogConfig& config) {
-  auto segment = open_files(dir, base_offset, config, /*truncate=*/true);
+                                         const LogConfig& config, std::string_view suffix) {
+  auto segment = open_files(dir, base_offset, config, /*truncate=*/true, suffix);
   if (!segment) return nullptr;
+  if (config.segment_jitter_ms > 0) {
+    thread_local std::mt19937_64 random(std::random_device{}());
+    const auto bound = static_cast<uint64_t>(std::min(config.segment_jitter_ms, config.segment_ms));
+    segment->roll_jitter_ms_ = static_cast<int64_t>(random() % bound);
+  }
   segment->offset_index_->reset();
   segment->time_index_->reset();
   if (!segment->unseal()) return nullptr;
@@ -63,7 +72,7 @@ std::unique_ptr<Segment> Segment::create(const std::string& dir, int64_t base_of
 
 std::unique_ptr<Segment> Segment::open(const std::string& dir, int64_t base_offset,
                                        const LogConfig& config) {
-  return open_files(dir, base_offset, config, /*truncate=*/false);
+  return open_files(dir, base_offset, config, /*truncate=*/false, {});
 }
 
 bool Segment::should_roll(int64_t bytes, int64_t batch_count, int64_t last_offset, int64_t now_ms,
@@ -71,7 +80,9 @@ bool Segment::should_roll(int64_t bytes, int64_t batch_count, int64_t last_offse
   const int64_t current = size();
   if (current == 0) return false;
   if (current + bytes > config.segment_bytes) return true;
-  if (roll_base_ms_ >= 0 && now_ms - roll_base_ms_ >= config.segment_ms) return true;
+  if (roll_base_ms_ >= 0 && now_ms - roll_base_ms_ >= config.segment_ms - roll_jitter_ms_) {
+    return true;
+  }
   // Each batch may add one entry to each index.
   const auto& offsets = offset_index_->file();
   const auto& times = time_index_->file();
@@ -154,6 +165,10 @@ bool Segment::remove_files() {
   ok = time_index_->file().remove() && ok;
   if (::unlink(log_path_.c_str()) != 0 && errno != ENOENT) ok = false;
   return ok;
+}
+
+std::vector<std::string> Segment::file_paths() const {
+  return {log_path_, offset_index_->file().path(), time_index_->file().path()};
 }
 
 bool Segment::flush() const {

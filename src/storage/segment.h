@@ -18,7 +18,9 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/error_code.h"
 #include "common/file_handle.h"
@@ -42,8 +44,10 @@ class Segment {
  public:
   // Creates empty segment files at `base_offset` (replacing leftovers of that name), with
   // indexes preallocated for appending. nullptr on an I/O error (logged).
+  // `suffix` is appended to every file name (".cleaned" for the cleaner's output; see
+  // docs/formats/log-segments.md, "Cleaning").
   static std::unique_ptr<Segment> create(const std::string& dir, int64_t base_offset,
-                                         const LogConfig& config);
+                                         const LogConfig& config, std::string_view suffix = {});
   // Opens existing files (missing indexes are created empty). The segment's offsets and
   // timestamps are unknown until load_state(), recover() or rebuild_indexes() ran.
   static std::unique_ptr<Segment> open(const std::string& dir, int64_t base_offset,
@@ -83,6 +87,8 @@ class Segment {
   int64_t truncate_to(int64_t offset, int64_t now_ms);
   // Unlinks the three files. Open descriptors (readers' slices) stay readable.
   bool remove_files();
+  // The paths of the three files (.log, .index, .timeindex).
+  std::vector<std::string> file_paths() const;
 
   // ---- readers (any thread) ----
 
@@ -133,10 +139,12 @@ class Segment {
   int64_t recover(int64_t now_ms);
 
  private:
-  Segment(std::string dir, int64_t base_offset, const LogConfig& config, SharedFile file,
-          std::unique_ptr<OffsetIndex> offset_index, std::unique_ptr<TimeIndex> time_index);
+  Segment(std::string dir, int64_t base_offset, std::string log_path, const LogConfig& config,
+          SharedFile file, std::unique_ptr<OffsetIndex> offset_index,
+          std::unique_ptr<TimeIndex> time_index);
   static std::unique_ptr<Segment> open_files(const std::string& dir, int64_t base_offset,
-                                             const LogConfig& config, bool truncate);
+                                             const LogConfig& config, bool truncate,
+                                             std::string_view suffix);
   // Index bookkeeping for one batch at `position` (append and rebuild share it).
   void index_batch(const BatchMeta& batch, int64_t position);
   void reset_state();
@@ -160,6 +168,9 @@ class Segment {
   int64_t offset_of_max_timestamp_;
   int64_t bytes_since_index_entry_ = 0;
   int64_t roll_base_ms_ = -1;  // time of the first append (see set_roll_base); -1 when empty
+  // Subtracted from segment.ms for this segment: random in [0, segment.jitter.ms), so that
+  // segments of many partitions created together do not all roll at once.
+  int64_t roll_jitter_ms_ = 0;
 };
 
 }  // namespace gregor::storage

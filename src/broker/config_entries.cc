@@ -1,0 +1,112 @@
+#include "broker/config_entries.h"
+
+#include <functional>
+
+namespace gregor::broker {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items)
+    out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+std::string listeners_text(const std::vector<Endpoint>& endpoints) {
+  std::vector<std::string> items;
+  for (const auto& ep : endpoints) {
+    items.push_back(ep.listener_name + "://" + ep.host + ":" + std::to_string(ep.port));
+  }
+  return join(items);
+}
+
+// One broker key: how to print it from a BrokerConfig.
+struct BrokerKey {
+  const char* name;
+  std::function<std::string(const BrokerConfig&)> render;
+};
+
+template <auto Member>
+std::string number(const BrokerConfig& c) {
+  return std::to_string(c.*Member);
+}
+
+template <auto Member>
+std::string boolean(const BrokerConfig& c) {
+  return c.*Member ? "true" : "false";
+}
+
+const std::vector<BrokerKey>& broker_keys() {
+  static const std::vector<BrokerKey> keys = {
+      {"broker.id", &number<&BrokerConfig::broker_id>},
+      {"listeners", [](const BrokerConfig& c) { return listeners_text(c.listeners); }},
+      {"advertised.listeners",
+       [](const BrokerConfig& c) { return listeners_text(c.advertised_listeners); }},
+      {"log.dirs", [](const BrokerConfig& c) { return join(c.log_dirs); }},
+      {"zookeeper.connect", [](const BrokerConfig& c) { return c.zookeeper_connect; }},
+      {"num.partitions", &number<&BrokerConfig::num_partitions>},
+      {"default.replication.factor", &number<&BrokerConfig::default_replication_factor>},
+      {"auto.create.topics.enable", &boolean<&BrokerConfig::auto_create_topics_enable>},
+      {"delete.topic.enable", &boolean<&BrokerConfig::delete_topic_enable>},
+      {"num.network.threads", &number<&BrokerConfig::num_network_threads>},
+      {"socket.request.max.bytes", &number<&BrokerConfig::socket_request_max_bytes>},
+      {"socket.send.buffer.bytes", &number<&BrokerConfig::socket_send_buffer_bytes>},
+      {"socket.receive.buffer.bytes", &number<&BrokerConfig::socket_receive_buffer_bytes>},
+      {"connections.max.idle.ms", &number<&BrokerConfig::connections_max_idle_ms>},
+      {"log.flush.offset.checkpoint.interval.ms",
+       &number<&BrokerConfig::log_flush_offset_checkpoint_interval_ms>},
+      {"log.flush.scheduler.interval.ms", &number<&BrokerConfig::log_flush_scheduler_interval_ms>},
+  };
+  return keys;
+}
+
+// Without the original properties, "set in server.properties" is approximated by "differs from
+// Kafka's default"; a key set to its default value reads as DEFAULT_CONFIG.
+ConfigSource broker_source(const std::string& value, const std::string& default_value) {
+  return value == default_value ? ConfigSource::kDefault : ConfigSource::kStaticBroker;
+}
+
+}  // namespace
+
+std::vector<ConfigEntry> topic_config_entries(const TopicInfo& topic, const BrokerConfig& broker) {
+  const storage::LogConfig kafka_defaults;
+  std::vector<ConfigEntry> entries;
+  for (const auto& key : log_config_keys()) {
+    ConfigEntry entry;
+    entry.name = std::string(key.topic_key);
+    entry.value = key.render(topic.log_config);
+    const std::string broker_value = key.render(broker.log);
+    const ConfigSource broker_src = broker_source(broker_value, key.render(kafka_defaults));
+    if (auto it = topic.configs.find(key.topic_key); it != topic.configs.end()) {
+      entry.source = ConfigSource::kDynamicTopic;
+      entry.synonyms.push_back({entry.name, entry.value, ConfigSource::kDynamicTopic});
+    } else {
+      entry.source = broker_src;
+    }
+    entry.synonyms.push_back({std::string(key.broker_key), broker_value, broker_src});
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker) {
+  const BrokerConfig kafka_defaults;
+  std::vector<ConfigEntry> entries;
+  for (const auto& key : broker_keys()) {
+    ConfigEntry entry{key.name, key.render(broker), ConfigSource::kDefault, true, {}};
+    entry.source = broker_source(entry.value, key.render(kafka_defaults));
+    entry.synonyms.push_back({entry.name, entry.value, entry.source});
+    entries.push_back(std::move(entry));
+  }
+  const storage::LogConfig log_defaults;
+  for (const auto& key : log_config_keys()) {
+    ConfigEntry entry{
+        std::string(key.broker_key), key.render(broker.log), ConfigSource::kDefault, true, {}};
+    entry.source = broker_source(entry.value, key.render(log_defaults));
+    entry.synonyms.push_back({entry.name, entry.value, entry.source});
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+}  // namespace gregor::broker

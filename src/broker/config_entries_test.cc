@@ -1,0 +1,54 @@
+#include "broker/config_entries.h"
+
+#include <gtest/gtest.h>
+
+namespace gregor::broker {
+namespace {
+
+const ConfigEntry& find(const std::vector<ConfigEntry>& entries, const std::string& name) {
+  for (const auto& e : entries) {
+    if (e.name == name) return e;
+  }
+  ADD_FAILURE() << "no entry " << name;
+  return entries.front();
+}
+
+TEST(ConfigEntriesTest, TopicOverridesAreDynamicWithTheBrokerKeyAsSynonym) {
+  BrokerConfig broker;
+  broker.log.retention_ms = 1000;  // as if server.properties set log.retention.ms
+  TopicInfo topic;
+  topic.configs["max.message.bytes"] = "2000";
+  topic.log_config = broker.log;
+  topic.log_config.max_message_bytes = 2000;
+  auto entries = topic_config_entries(topic, broker);
+
+  const auto& max = find(entries, "max.message.bytes");
+  EXPECT_EQ(max.value, "2000");
+  EXPECT_EQ(max.source, ConfigSource::kDynamicTopic);
+  ASSERT_EQ(max.synonyms.size(), 2u);
+  EXPECT_EQ(max.synonyms[1].name, "message.max.bytes");
+  EXPECT_EQ(max.synonyms[1].value, "1048588");
+  EXPECT_EQ(max.synonyms[1].source, ConfigSource::kDefault);
+
+  const auto& retention = find(entries, "retention.ms");
+  EXPECT_EQ(retention.value, "1000");
+  EXPECT_EQ(retention.source, ConfigSource::kStaticBroker);
+  EXPECT_EQ(find(entries, "segment.bytes").source, ConfigSource::kDefault);
+}
+
+TEST(ConfigEntriesTest, BrokerEntriesAreReadOnlyWithTheirSource) {
+  BrokerConfig broker;
+  broker.num_partitions = 3;
+  broker.log.segment_bytes = 4096;
+  auto entries = broker_config_entries(broker);
+  EXPECT_EQ(find(entries, "num.partitions").value, "3");
+  EXPECT_EQ(find(entries, "num.partitions").source, ConfigSource::kStaticBroker);
+  EXPECT_TRUE(find(entries, "num.partitions").read_only);
+  EXPECT_EQ(find(entries, "log.segment.bytes").value, "4096");
+  EXPECT_EQ(find(entries, "delete.topic.enable").value, "true");
+  EXPECT_EQ(find(entries, "delete.topic.enable").source, ConfigSource::kDefault);
+  EXPECT_EQ(find(entries, "listeners").value, "PLAINTEXT://:9092");
+}
+
+}  // namespace
+}  // namespace gregor::broker

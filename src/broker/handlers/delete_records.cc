@@ -1,0 +1,49 @@
+// DeleteRecords: moves partitions' log start offsets forward, making earlier records unreadable
+// (the segments holding only such records go with retention). Offset -1 means the high watermark.
+#include "protocol/messages/delete_records.h"
+#include "broker/api_registry.h"
+#include "broker/broker.h"
+
+namespace gregor::broker {
+namespace {
+
+using protocol::DeleteRecordsRequest;
+using protocol::DeleteRecordsResponse;
+
+constexpr int64_t kHighWatermark = -1;
+
+void delete_before(Broker& broker, const std::string& topic,
+                   const DeleteRecordsRequest::DeleteRecordsPartition& want,
+                   DeleteRecordsResponse::DeleteRecordsPartitionResult& out) {
+  out.partition_index = want.partition_index;
+  out.low_watermark = -1;
+  auto partition = broker.replicas().get(topic, want.partition_index);
+  if (!partition) {
+    out.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+    return;
+  }
+  const int64_t hw = partition->high_watermark();
+  const int64_t offset = want.offset == kHighWatermark ? hw : want.offset;
+  ErrorCode error = ErrorCode::kOffsetOutOfRange;
+  if (offset >= 0 && offset <= hw) error = partition->log().advance_log_start_offset(offset);
+  out.error_code = to_wire(error);
+  if (error == ErrorCode::kNone) out.low_watermark = partition->log().log_start_offset();
+}
+
+}  // namespace
+
+void handle_delete_records(const RequestPtr& request) {
+  DeleteRecordsRequest body;
+  if (!request->decode(body)) return request->close_connection();
+  DeleteRecordsResponse response;
+  for (const auto& topic : body.topics) {
+    auto& topic_out = response.topics.emplace_back();
+    topic_out.name = topic.name;
+    for (const auto& want : topic.partitions) {
+      delete_before(request->broker(), topic.name, want, topic_out.partitions.emplace_back());
+    }
+  }
+  request->respond(response);
+}
+
+}  // namespace gregor::broker

@@ -1,0 +1,31 @@
+// DescribeCluster: the cluster id, the controller and the brokers. A single broker is all three.
+#include "protocol/messages/describe_cluster.h"
+#include "broker/api_registry.h"
+#include "broker/broker.h"
+
+namespace gregor::broker {
+
+void handle_describe_cluster(const RequestPtr& request) {
+  using protocol::DescribeClusterRequest;
+  using protocol::DescribeClusterResponse;
+  constexpr int8_t kBrokersEndpoint = 1;
+  DescribeClusterRequest body;
+  if (!request->decode(body)) return request->close_connection();
+  Broker& broker = request->broker();
+  const auto& config = broker.config();
+  DescribeClusterResponse response;
+  response.endpoint_type = body.endpoint_type;
+  if (body.endpoint_type != kBrokersEndpoint) {
+    // There are no separate controller endpoints to describe (no KRaft controllers).
+    response.error_code = to_wire(ErrorCode::kInvalidRequest);
+    response.error_message = "Only broker endpoints (endpoint type 1) can be described";
+    return request->respond(response);
+  }
+  response.cluster_id = broker.cluster_id();
+  response.controller_id = config.broker_id;
+  const auto endpoint = config.advertised();
+  response.brokers.push_back({config.broker_id, endpoint.host, endpoint.port, std::nullopt});
+  request->respond(response);
+}
+
+}  // namespace gregor::broker

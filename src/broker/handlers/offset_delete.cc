@@ -1,0 +1,38 @@
+// OffsetDelete (KIP-496): deletes committed offsets of a group. Refused per partition with
+// GROUP_SUBSCRIBED_TO_TOPIC while a member of a "consumer" group subscribes to the topic, and
+// for the whole group with NON_EMPTY_GROUP when the group has members of another protocol type.
+#include "protocol/messages/offset_delete.h"
+#include "broker/api_registry.h"
+#include "broker/broker.h"
+
+namespace gregor::broker {
+
+void handle_offset_delete(const RequestPtr& request) {
+  protocol::OffsetDeleteRequest body;
+  if (!request->decode(body)) return request->close_connection();
+  std::vector<coordinator::TopicPartition> partitions;
+  for (const auto& topic : body.topics) {
+    for (const auto& p : topic.partitions)
+      partitions.emplace_back(topic.name, p.partition_index);
+  }
+  std::vector<ErrorCode> errors;
+  protocol::OffsetDeleteResponse response;
+  response.error_code =
+      to_wire(request->broker().groups().delete_offsets(body.group_id, partitions, errors));
+  if (response.error_code == 0) {
+    size_t i = 0;
+    for (const auto& topic : body.topics) {
+      auto& topic_out = response.topics.emplace_back();
+      topic_out.name = topic.name;
+      for (const auto& p : topic.partitions) {
+        auto& out = topic_out.partitions.emplace_back();
+        out.partition_index = p.partition_index;
+        out.error_code = to_wire(i < errors.size() ? errors[i] : ErrorCode::kNone);
+        ++i;
+      }
+    }
+  }
+  request->respond(response);
+}
+
+}  // namespace gregor::broker

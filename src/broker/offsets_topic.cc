@@ -1,0 +1,74 @@
+#include "broker/offsets_topic.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "broker/broker.h"
+
+namespace gregor::broker {
+
+OffsetsTopic::OffsetsTopic(Broker& broker, int32_t default_partitions)
+    : broker_(broker), partitions_(default_partitions) {
+  if (auto topic = broker_.topics().find(kOffsetsTopic)) partitions_ = topic->partition_count();
+}
+
+ErrorCode OffsetsTopic::ensure_topic() {
+  if (broker_.topics().find(kOffsetsTopic)) return ErrorCode::kNone;
+  std::lock_guard lock(create_mutex_);
+  if (broker_.topics().find(kOffsetsTopic)) return ErrorCode::kNone;
+  auto result = broker_.create_topic(kOffsetsTopic, partitions_.load(), 1, {},
+                                     {{"cleanup.policy", "compact"}}, false);
+  if (result.error == ErrorCode::kTopicAlreadyExists) return ErrorCode::kNone;
+  return result.error;
+}
+
+void OffsetsTopic::append(int32_t partition_index, std::vector<uint8_t> batch,
+                          std::function<void(ErrorCode)> done) {
+  if (ensure_topic() != ErrorCode::kNone) return done(ErrorCode::kCoordinatorNotAvailable);
+  auto partition = broker_.replicas().get(kOffsetsTopic, partition_index);
+  if (!partition) return done(ErrorCode::kCoordinatorNotAvailable);
+  using namespace std::chrono;
+  const int64_t now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  const auto result = partition->append(batch, now);
+  if (result.error != ErrorCode::kNone) return done(result.error);
+  broker_.flusher().await_durable(
+      partition->shared_log(), result.last_offset + 1, [done = std::move(done)](bool durable) {
+        done(durable ? ErrorCode::kNone : ErrorCode::kKafkaStorageError);
+      });
+}
+
+ErrorCode OffsetsTopic::read_all(int32_t partition_index,
+                                 const std::function<void(protocol::ByteView batch)>& fn) {
+  auto partition = broker_.replicas().get(kOffsetsTopic, partition_index);
+  if (!partition) return ErrorCode::kNone;  // not created yet: nothing stored
+  auto& log = partition->log();
+  const int64_t end = log.log_end_offset();
+  int64_t offset = log.log_start_offset();
+  std::vector<uint8_t> buffer;
+  // Each read returns at least one whole batch, so the loop ends within end - start rounds.
+  for (int64_t rounds = 0; offset < end && rounds <= end; ++rounds) {
+    auto read = log.read(offset, 1 << 20, true, end);
+    if (read.error != ErrorCode::kNone) return read.error;
+    if (!read.slice || read.slice->size <= 0) break;
+    buffer.resize(static_cast<size_t>(read.slice->size));
+    const ssize_t got =
+        pread(read.slice->file->fd(), buffer.data(), buffer.size(), read.slice->offset);
+    if (got != static_cast<ssize_t>(buffer.size())) return ErrorCode::kKafkaStorageError;
+    size_t pos = 0;
+    const int64_t before = offset;
+    while (pos + protocol::kBatchHeaderSize <= buffer.size()) {
+      auto header = protocol::parse_batch_header(protocol::ByteView(buffer).subspan(pos));
+      if (!header || pos + header->total_size() > buffer.size()) break;
+      if (header->last_offset() >= offset) {
+        fn(protocol::ByteView(buffer).subspan(pos, header->total_size()));
+        offset = header->last_offset() + 1;
+      }
+      pos += header->total_size();
+    }
+    if (offset == before) return ErrorCode::kCorruptMessage;
+  }
+  return ErrorCode::kNone;
+}
+
+}  // namespace gregor::broker

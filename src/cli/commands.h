@@ -1,0 +1,18 @@
+// The subcommand groups of `gregor`, one file each. Each adds its subcommands to `app`; their
+// callbacks run after parsing, with `options` filled in, and throw CliError on failure.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/options.h"
+
+namespace gregor::cli {
+
+void add_topic_commands(CLI::App& app, const GlobalOptions& options);
+void add_produce_command(CLI::App& app, const GlobalOptions& options);
+void add_consume_command(CLI::App& app, const GlobalOptions& options);
+void add_config_commands(CLI::App& app, const GlobalOptions& options);
+void add_offsets_commands(CLI::App& app, const GlobalOptions& options);
+void add_log_commands(CLI::App& app, const GlobalOptions& options);
+
+}  // namespace gregor::cli

@@ -1,0 +1,133 @@
+// gregor config get|set|delete, for topics and brokers. librdkafka 2.0 has AlterConfigs, not
+// IncrementalAlterConfigs, so set and delete read the current overrides and send the whole
+// resulting set.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+
+#include "cli/cli_error.h"
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "cli/config_util.h"
+#include "cli/output.h"
+
+namespace gregor::cli {
+namespace {
+
+struct Target {
+  std::string topic;
+  std::string broker;
+
+  rd_kafka_ResourceType_t type() const {
+    return topic.empty() ? RD_KAFKA_RESOURCE_BROKER : RD_KAFKA_RESOURCE_TOPIC;
+  }
+  const std::string& name() const { return topic.empty() ? broker : topic; }
+};
+
+void add_target(CLI::App* command, Target& target) {
+  auto* topic = command->add_option("--topic", target.topic, "The topic whose configs to use");
+  auto* broker =
+      command->add_option("--broker", target.broker, "The broker id whose configs to use");
+  topic->excludes(broker);
+  broker->excludes(topic);
+  command->require_option(1, 0);
+}
+
+std::map<std::string, std::string> overrides(const std::vector<ConfigInfo>& configs) {
+  std::map<std::string, std::string> out;
+  for (const auto& c : configs) {
+    if (c.source == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
+        c.source == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG) {
+      out[c.name] = c.value;
+    }
+  }
+  return out;
+}
+
+void get(const GlobalOptions& options, const Target& target, const std::vector<std::string>& keys) {
+  Client client(options, Client::Kind::kProducer);
+  client.metadata();
+  const auto configs = describe_configs(client, target.type(), target.name());
+  Table table{{"NAME", "VALUE", "SOURCE"}, {}};
+  for (const auto& key : keys) {
+    bool known = false;
+    for (const auto& c : configs)
+      known = known || c.name == key;
+    if (!known) throw CliError(fmt::format("unknown config name '{}'", key));
+  }
+  for (const auto& c : configs) {
+    if (!keys.empty() && std::find(keys.begin(), keys.end(), c.name) == keys.end()) continue;
+    table.rows.push_back({c.name, c.value, source_name(c.source)});
+  }
+  emit(table, options.output, std::cout);
+}
+
+void set(const GlobalOptions& options, const Target& target, const std::vector<std::string>& args) {
+  const auto changes = parse_assignments(args);
+  Client client(options, Client::Kind::kProducer);
+  client.metadata();
+  auto configs = overrides(describe_configs(client, target.type(), target.name()));
+  for (const auto& [key, value] : changes)
+    configs[key] = value;
+  alter_configs(client, target.type(), target.name(), {configs.begin(), configs.end()});
+  std::cout << "Updated configs of " << (target.topic.empty() ? "broker " : "topic ")
+            << target.name() << '\n';
+}
+
+void remove(const GlobalOptions& options, const Target& target,
+            const std::vector<std::string>& keys) {
+  Client client(options, Client::Kind::kProducer);
+  client.metadata();
+  const auto all = describe_configs(client, target.type(), target.name());
+  auto configs = overrides(all);
+  for (const auto& key : keys) {
+    bool known = false;
+    for (const auto& c : all)
+      known = known || c.name == key;
+    if (!known) throw CliError(fmt::format("unknown config name '{}'", key));
+    configs.erase(key);
+  }
+  alter_configs(client, target.type(), target.name(), {configs.begin(), configs.end()});
+  std::cout << "Deleted config overrides of " << (target.topic.empty() ? "broker " : "topic ")
+            << target.name() << '\n';
+}
+
+}  // namespace
+
+void add_config_commands(CLI::App& app, const GlobalOptions& options) {
+  auto* config = app.add_subcommand("config", "Show and change topic and broker configs");
+  config->require_subcommand(1);
+  config->footer(
+      "Examples:\n  gregor config get --topic orders\n  gregor config set --topic orders "
+      "retention.ms=86400000");
+
+  auto target = std::make_shared<Target>();
+  auto args = std::make_shared<std::vector<std::string>>();
+
+  auto* g = config->add_subcommand("get", "Show configs with their values and sources");
+  add_target(g, *target);
+  g->add_option("keys", *args, "Only these config names");
+  g->footer(
+      "Examples:\n"
+      "  gregor config get --topic orders\n"
+      "  gregor config get --topic orders retention.ms\n"
+      "  gregor config get --broker 0 --output json");
+  g->callback([&options, target, args] { get(options, *target, *args); });
+
+  auto* s = config->add_subcommand("set", "Set config overrides (take effect without restart)");
+  add_target(s, *target);
+  s->add_option("configs", *args, "KEY=VALUE pairs")->required();
+  s->footer(
+      "Examples:\n"
+      "  gregor config set --topic orders retention.ms=86400000 max.message.bytes=2000000");
+  s->callback([&options, target, args] { set(options, *target, *args); });
+
+  auto* d = config->add_subcommand("delete", "Remove config overrides (back to the defaults)");
+  add_target(d, *target);
+  d->add_option("keys", *args, "Config names")->required();
+  d->footer("Examples:\n  gregor config delete --topic orders retention.ms");
+  d->callback([&options, target, args] { remove(options, *target, *args); });
+}
+
+}  // namespace gregor::cli
