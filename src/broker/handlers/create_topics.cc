@@ -5,6 +5,7 @@
 
 #include "broker/api_registry.h"
 #include "broker/broker.h"
+#include "broker/config_entries.h"
 #include "protocol/messages/create_topics.h"
 
 namespace gregor::broker {
@@ -13,19 +14,16 @@ namespace {
 using protocol::CreateTopicsRequest;
 using protocol::CreateTopicsResponse;
 
-constexpr int8_t kDynamicTopicConfig = 1;
-constexpr int8_t kDefaultConfig = 5;
-
-// v5+ answers with the topic's whole configuration: every topic-level key with its value and
-// where the value comes from.
-std::vector<CreateTopicsResponse::CreatableTopicConfigs> describe_configs(const TopicInfo& topic) {
+// v5+ answers with the topic's whole configuration, as DescribeConfigs would describe it.
+std::vector<CreateTopicsResponse::CreatableTopicConfigs> describe_configs(
+    const TopicInfo& topic, const BrokerConfig& broker) {
   std::vector<CreateTopicsResponse::CreatableTopicConfigs> configs;
-  for (const auto& key : log_config_keys()) {
+  for (const auto& entry : topic_config_entries(topic, broker)) {
     auto& out = configs.emplace_back();
-    out.name = std::string(key.topic_key);
-    out.value = key.render(topic.log_config);
-    out.config_source =
-        topic.configs.contains(key.topic_key) ? kDynamicTopicConfig : kDefaultConfig;
+    out.name = entry.name;
+    out.value = entry.value;
+    out.read_only = entry.read_only;
+    out.config_source = static_cast<int8_t>(entry.source);
   }
   return configs;
 }
@@ -95,7 +93,7 @@ void handle_create_topics(const RequestPtr& request) {
     out.topic_id = result.topic->id;
     out.num_partitions = result.topic->partition_count();
     out.replication_factor = static_cast<int16_t>(result.topic->replicas.front().size());
-    out.configs = describe_configs(*result.topic);
+    out.configs = describe_configs(*result.topic, broker.config());
   }
   request->respond(response);
 }
