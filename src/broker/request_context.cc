@@ -2,11 +2,12 @@
 
 namespace gregor::broker {
 
-RequestContext::RequestContext(Broker& broker, Executor& executor, protocol::RequestHeader header,
-                               std::vector<uint8_t> frame, size_t body_offset,
-                               Completion completion)
+RequestContext::RequestContext(Broker& broker, Executor& executor, std::string client_host,
+                               protocol::RequestHeader header, std::vector<uint8_t> frame,
+                               size_t body_offset, Completion completion)
     : broker_(broker),
       executor_(executor),
+      client_host_(std::move(client_host)),
       header_(std::move(header)),
       frame_(std::move(frame)),
       body_offset_(body_offset),

@@ -37,12 +37,15 @@ class RequestContext {
   // (Produce with acks=0), or a request to close the connection (close == true).
   using Completion = std::function<void(std::optional<protocol::Writer> frame, bool close)>;
 
-  RequestContext(Broker& broker, Executor& executor, protocol::RequestHeader header,
-                 std::vector<uint8_t> frame, size_t body_offset, Completion completion);
+  // `client_host` is the peer's address as Kafka reports it to group tools ("/127.0.0.1").
+  RequestContext(Broker& broker, Executor& executor, std::string client_host,
+                 protocol::RequestHeader header, std::vector<uint8_t> frame, size_t body_offset,
+                 Completion completion);
 
   Broker& broker() const { return broker_; }
   Executor& executor() const { return executor_; }
   const protocol::RequestHeader& header() const { return header_; }
+  const std::string& client_host() const { return client_host_; }
   int16_t version() const { return header_.api_version; }
   // The request body. Mutable: produce assigns offsets in place before appending.
   std::span<uint8_t> body() { return std::span(frame_).subspan(body_offset_); }
@@ -77,6 +80,7 @@ class RequestContext {
 
   Broker& broker_;
   Executor& executor_;
+  const std::string client_host_;
   const protocol::RequestHeader header_;
   std::vector<uint8_t> frame_;
   const size_t body_offset_;

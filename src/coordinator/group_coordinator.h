@@ -165,6 +165,7 @@ class GroupCoordinator {
                       std::vector<std::pair<Bytes, std::optional<Bytes>>> records,
                       std::function<void(ErrorCode)> done, Actions& out);
   void apply_record(protocol::ByteView key, std::optional<protocol::ByteView> value);
+  void restore_group(Group& group, const GroupValue& value);
   ErrorCode check_member(const Group& group, int32_t generation, const std::string& member_id,
                          const std::optional<std::string>& instance_id) const;
   void run();

@@ -288,7 +288,44 @@ TEST_F(GroupCoordinatorTest, OffsetCommitChecksMembershipAndPersists) {
   auto all = reloaded.fetch_offsets("g", std::nullopt);
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].value.offset, 7);
-  EXPECT_EQ(reloaded.describe("g").state, GroupState::kEmpty);
+  EXPECT_EQ(reloaded.describe("g").state, GroupState::kStable);  // the member is restored
+}
+
+TEST_F(GroupCoordinatorTest, ReloadRestoresMembersWhoCarryOnWithoutRebalance) {
+  const std::string a = join_alone();
+  sync(a, 1, {{a, {7, 7}}});
+  auto second = join(params(""));
+  const std::string b = (*second)->member_id;
+  auto b_joined = join(params(b));
+  EXPECT_EQ(coordinator->heartbeat("g", 1, a, std::nullopt), ErrorCode::kRebalanceInProgress);
+  join(params(a));
+  ASSERT_TRUE(b_joined->has_value());
+  sync(b, 2);
+  sync(a, 2, {{a, {1}}, {b, {2}}});
+  ASSERT_EQ(state(), GroupState::kStable);
+
+  now += 60000;  // the restart took a while: sessions count from the load
+  GroupCoordinator reloaded(
+      GroupConfig{}, log, [this] { return now; }, [this] { return wall; });
+  ASSERT_EQ(reloaded.load(), ErrorCode::kNone);
+  const GroupDescription described = reloaded.describe("g");
+  EXPECT_EQ(described.state, GroupState::kStable);
+  EXPECT_EQ(described.protocol_name, "range");
+  ASSERT_EQ(described.members.size(), 2u);
+  for (const auto& member : described.members) {
+    EXPECT_EQ(member.assignment, (member.member_id == a ? Bytes{1} : Bytes{2}));
+    EXPECT_EQ(member.metadata, Bytes{1});
+  }
+  EXPECT_EQ(reloaded.heartbeat("g", 2, a, std::nullopt), ErrorCode::kNone);
+  EXPECT_EQ(reloaded.heartbeat("g", 1, b, std::nullopt), ErrorCode::kIllegalGeneration);
+  EXPECT_EQ(reloaded.heartbeat("g", 2, "gone", std::nullopt), ErrorCode::kUnknownMemberId);
+
+  // b stays silent: its session expires and a is asked to rejoin.
+  now += 10000 - 1;
+  EXPECT_EQ(reloaded.heartbeat("g", 2, a, std::nullopt), ErrorCode::kNone);
+  now += 2;
+  reloaded.tick();
+  EXPECT_EQ(reloaded.heartbeat("g", 2, a, std::nullopt), ErrorCode::kRebalanceInProgress);
 }
 
 TEST_F(GroupCoordinatorTest, DeleteGroupWritesTombstonesAndRetentionExpiresOffsets) {

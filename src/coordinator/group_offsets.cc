@@ -298,13 +298,37 @@ void GroupCoordinator::apply_record(protocol::ByteView key_bytes,
     groups_.erase(group_id);
     return;
   }
-  if (auto value = decode_group_value(*value_bytes)) {
-    // Members are not restored: they rejoin (their old ids are unknown, so they get new ones).
-    Group& group = get_or_create(group_id);
-    group.generation = value->generation;
-    group.protocol_type = value->protocol_type;
-    if (value->state_timestamp > 0) group.state_timestamp_ms = value->state_timestamp;
+  if (auto value = decode_group_value(*value_bytes)) restore_group(get_or_create(group_id), *value);
+}
+
+// The group as its last stored generation left it: Stable with those members (their sessions
+// start now, so members that went away while the broker was down expire as usual) or Empty.
+// Members keep their ids and generation and carry on without a rebalance.
+void GroupCoordinator::restore_group(Group& group, const GroupValue& value) {
+  group.generation = value.generation;
+  group.protocol_type = value.protocol_type;
+  group.protocol_name = value.protocol;
+  group.leader = value.leader.value_or("");
+  group.members.clear();
+  group.static_members.clear();
+  group.pending_members.clear();
+  for (const MemberRecord& record : value.members) {
+    Member member;
+    member.id = record.member_id;
+    member.instance_id = record.instance_id;
+    member.client_id = record.client_id;
+    member.client_host = record.client_host;
+    member.session_timeout_ms = record.session_timeout_ms;
+    member.rebalance_timeout_ms = record.rebalance_timeout_ms;
+    member.protocol_type = value.protocol_type;
+    if (value.protocol) member.protocols.push_back({*value.protocol, record.subscription});
+    member.assignment = record.assignment;
+    renew_session(member);
+    if (member.instance_id) group.static_members[*member.instance_id] = member.id;
+    group.members[member.id] = std::move(member);
   }
+  group.state = group.members.empty() ? GroupState::kEmpty : GroupState::kStable;
+  if (value.state_timestamp > 0) group.state_timestamp_ms = value.state_timestamp;
 }
 
 ErrorCode GroupCoordinator::load() {

@@ -44,6 +44,7 @@ Connection::Connection(asio::ip::tcp::socket socket, IoLoop& loop, broker::Broke
   std::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  client_host_ = ec ? "/unknown" : "/" + endpoint.address().to_string();
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   const auto& config = broker_.config();
   if (config.socket_send_buffer_bytes > 0) {
@@ -157,8 +158,9 @@ void Connection::dispatch(std::vector<uint8_t> frame) {
       self->complete(sequence, std::move(out), close);
     });
   };
-  auto request = std::make_shared<broker::RequestContext>(
-      broker_, loop_, std::move(header), std::move(frame), body_offset, std::move(completion));
+  auto request = std::make_shared<broker::RequestContext>(broker_, loop_, client_host_,
+                                                          std::move(header), std::move(frame),
+                                                          body_offset, std::move(completion));
   api->handle(request);
 }
 

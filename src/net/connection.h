@@ -52,6 +52,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   IoLoop& loop_;
   broker::Broker& broker_;
   std::string peer_;
+  std::string client_host_;  // "/<address>", for group descriptions
 
   std::deque<Slot> slots_;       // one per request in flight, oldest first
   uint64_t first_sequence_ = 0;  // sequence number of slots_.front()

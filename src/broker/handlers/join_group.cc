@@ -20,6 +20,7 @@ void handle_join_group(const RequestPtr& request) {
   params.session_timeout_ms = body.session_timeout_ms;
   params.rebalance_timeout_ms = request->version() >= 1 ? body.rebalance_timeout_ms : -1;
   params.client_id = request->header().client_id.value_or("");
+  params.client_host = request->client_host();
   // KIP-394: from v4 a new member first gets its id with MEMBER_ID_REQUIRED.
   params.require_known_member_id = request->version() >= 4;
   const int16_t version = request->version();

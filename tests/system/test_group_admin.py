@@ -1,0 +1,145 @@
+"""Group administration with kafka-python's admin client (issue 3): ListGroups, DescribeGroups
+(member assignments decoded for the "consumer" protocol), OffsetFetch of a group, DeleteGroups
+with its errors, and offsets.retention.minutes expiring the offsets of an empty group.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from kafka import KafkaAdminClient
+from kafka import TopicPartition as KTopicPartition
+from kafka.errors import GroupIdNotFoundError, NoError, NonEmptyGroupError
+
+from systest_helpers import create_topic, make_producer, unique_topic
+
+FAST = {"group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "3"}
+TIMEOUT = 60.0
+
+
+def admin(b) -> KafkaAdminClient:
+    return KafkaAdminClient(bootstrap_servers=b.bootstrap, api_version_auto_timeout_ms=10000,
+                            request_timeout_ms=20000)
+
+
+def member(b, group: str, topic: str, client_id: str) -> Consumer:
+    c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": group, "client.id": client_id,
+                  "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    c.subscribe([topic])
+    return c
+
+
+def wait_assigned(consumers: list[Consumer], partitions: int) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        for c in consumers:
+            c.poll(0.05)
+        if sum(len(c.assignment()) for c in consumers) == partitions and all(c.assignment() for c in consumers):
+            return
+    raise AssertionError("the group did not settle")
+
+
+def commit(b, group: str, topic: str, offsets: dict[int, int]) -> None:
+    """A simple (assign-only) consumer's commit, without joining the group."""
+    c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        c.commit(offsets=[TopicPartition(topic, p, o) for p, o in offsets.items()], asynchronous=False)
+    finally:
+        c.close()
+
+
+@pytest.mark.broker_config(FAST)
+def test_list_describe_and_delete_groups(broker):
+    topic, group, simple = unique_topic("adm"), unique_topic("g"), unique_topic("simple")
+    create_topic(broker.bootstrap, topic, partitions=4)
+    p = make_producer(broker.bootstrap)
+    for i in range(8):
+        p.produce(topic, value=b"v", partition=i % 4)
+    assert p.flush(30) == 0
+    commit(broker, simple, topic, {0: 3, 2: 5})
+    consumers = [member(broker, group, topic, f"client-{i}") for i in range(2)]
+    a = admin(broker)
+    try:
+        wait_assigned(consumers, 4)
+        listed = dict(a.list_consumer_groups())
+        assert listed[group] == "consumer"
+        assert listed[simple] == ""  # a group of simple consumers has no protocol type
+
+        [info] = a.describe_consumer_groups([group])
+        assert (info.error_code, info.group, info.state, info.protocol_type) == (0, group, "Stable", "consumer")
+        assert info.protocol in ("range", "roundrobin")
+        assert sorted(m.client_id for m in info.members) == ["client-0", "client-1"]
+        assigned = []
+        for m in info.members:
+            assert m.client_host.startswith("/127.0.0.1")
+            assert m.member_metadata.subscription == [topic]
+            for t, partitions in m.member_assignment.assignment:
+                assert t == topic
+                assigned += partitions
+        assert sorted(assigned) == [0, 1, 2, 3]
+
+        [unknown] = a.describe_consumer_groups([unique_topic("nobody")])
+        assert (unknown.error_code, unknown.state, unknown.members) == (0, "Dead", [])
+
+        offsets = a.list_consumer_group_offsets(simple)
+        assert {tp.partition: om.offset for tp, om in offsets.items()} == {0: 3, 2: 5}
+        partial = a.list_consumer_group_offsets(simple, partitions=[KTopicPartition(topic, 1)])
+        assert {tp.partition: om.offset for tp, om in partial.items()} == {1: -1}
+
+        ghost = unique_topic("ghost")
+        results = dict(a.delete_consumer_groups([group, ghost]))
+        assert results == {group: NonEmptyGroupError, ghost: GroupIdNotFoundError}
+        assert a.describe_consumer_groups([group])[0].state == "Stable"  # untouched
+
+        for c in consumers:
+            c.close()
+        consumers = []
+        deadline = time.monotonic() + TIMEOUT
+        while a.describe_consumer_groups([group])[0].state != "Empty":
+            assert time.monotonic() < deadline, "the group did not become Empty"
+            time.sleep(0.2)
+        assert dict(a.delete_consumer_groups([group, simple])) == {group: NoError, simple: NoError}
+        assert group not in dict(a.list_consumer_groups())
+        assert a.list_consumer_group_offsets(simple) == {}
+    finally:
+        for c in consumers:
+            c.close()
+        a.close()
+
+    # Deleted for good: still gone after a restart (the tombstones were stored).
+    broker.restart()
+    a = admin(broker)
+    try:
+        groups = dict(a.list_consumer_groups())
+        assert group not in groups and simple not in groups
+    finally:
+        a.close()
+
+
+@pytest.mark.broker_config({**FAST, "offsets.retention.minutes": "1",
+                            "offsets.retention.check.interval.ms": "500"})
+def test_offsets_of_an_empty_group_expire_after_the_retention(broker):
+    topic, simple = unique_topic("ret"), unique_topic("simple")
+    create_topic(broker.bootstrap, topic, partitions=2)
+    commit(broker, simple, topic, {0: 1, 1: 2})
+    a = admin(broker)
+    try:
+        assert len(a.list_consumer_group_offsets(simple)) == 2
+        committed_at = time.monotonic()
+        deadline = committed_at + 90
+        while a.list_consumer_group_offsets(simple):
+            assert time.monotonic() < deadline, "the offsets never expired"
+            time.sleep(1.0)
+        assert time.monotonic() - committed_at >= 50, "expired before offsets.retention.minutes"
+        assert simple not in dict(a.list_consumer_groups())
+    finally:
+        a.close()
+    broker.restart()  # the expiry was stored: nothing comes back
+    a = admin(broker)
+    try:
+        assert a.list_consumer_group_offsets(simple) == {}
+    finally:
+        a.close()
