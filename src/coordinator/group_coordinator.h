@@ -126,14 +126,16 @@ class GroupCoordinator {
   // nullopt partitions: every committed offset of the group. Missing ones come back as -1.
   std::vector<OffsetCommit> fetch_offsets(
       const std::string& group_id, const std::optional<std::vector<TopicPartition>>& partitions);
-  // OffsetDelete: group-level error, and per partition errors in `partition_errors`.
-  ErrorCode delete_offsets(const std::string& group_id,
-                           const std::vector<TopicPartition>& partitions,
-                           std::vector<ErrorCode>& partition_errors);
+  // OffsetDelete: `done` gets the group-level error and one error per partition, once the
+  // tombstones are durable (or failed to be stored: then that error is the group's).
+  using DeleteOffsetsCallback = std::function<void(ErrorCode, std::vector<ErrorCode>)>;
+  void delete_offsets(const std::string& group_id, const std::vector<TopicPartition>& partitions,
+                      DeleteOffsetsCallback done);
 
   std::vector<GroupOverview> list_groups();
   GroupDescription describe(const std::string& group_id);
-  ErrorCode delete_group(const std::string& group_id);
+  // DeleteGroups of one group; `done` runs once its tombstones are durable.
+  void delete_group(const std::string& group_id, std::function<void(ErrorCode)> done);
 
   const GroupConfig& config() const { return config_; }
 

@@ -150,11 +150,13 @@ std::vector<OffsetCommit> GroupCoordinator::fetch_offsets(
   return result;
 }
 
-ErrorCode GroupCoordinator::delete_offsets(const std::string& group_id,
-                                           const std::vector<TopicPartition>& partitions,
-                                           std::vector<ErrorCode>& partition_errors) {
+void GroupCoordinator::delete_offsets(const std::string& group_id,
+                                      const std::vector<TopicPartition>& partitions,
+                                      DeleteOffsetsCallback done) {
   Actions out;
   ErrorCode error = ErrorCode::kNone;
+  std::vector<ErrorCode> partition_errors;
+  bool appending = false;
   {
     std::lock_guard lock(mutex_);
     Group* group = find(group_id);
@@ -176,14 +178,16 @@ ErrorCode GroupCoordinator::delete_offsets(const std::string& group_id,
         }
       }
       if (!tombstones.empty()) {
+        appending = true;
         append_records(
-            group_id, std::move(tombstones), [](ErrorCode) {}, out);
+            group_id, std::move(tombstones),
+            [done, partition_errors](ErrorCode stored) { done(stored, partition_errors); }, out);
       }
     }
   }
+  if (!appending) out.push_back([&] { done(error, std::move(partition_errors)); });
   for (auto& action : out)
     action();
-  return error;
 }
 
 std::vector<GroupOverview> GroupCoordinator::list_groups() {
@@ -217,14 +221,15 @@ GroupDescription GroupCoordinator::describe(const std::string& group_id) {
   return result;
 }
 
-ErrorCode GroupCoordinator::delete_group(const std::string& group_id) {
+void GroupCoordinator::delete_group(const std::string& group_id,
+                                    std::function<void(ErrorCode)> done) {
   Actions out;
   {
     std::lock_guard lock(mutex_);
     Group* group = find(group_id);
-    if (!group) return ErrorCode::kGroupIdNotFound;
+    if (!group) return done(ErrorCode::kGroupIdNotFound);
     if (group->state != GroupState::kEmpty || !group->pending_members.empty()) {
-      return ErrorCode::kNonEmptyGroup;
+      return done(ErrorCode::kNonEmptyGroup);
     }
     set_state(*group, GroupState::kDead);
     std::vector<std::pair<Bytes, std::optional<Bytes>>> tombstones;
@@ -232,13 +237,11 @@ ErrorCode GroupCoordinator::delete_group(const std::string& group_id) {
       tombstones.emplace_back(encode_key(OffsetKey{group_id, tp.first, tp.second}), std::nullopt);
     }
     tombstones.emplace_back(encode_key(GroupKey{group_id}), std::nullopt);
-    append_records(
-        group_id, std::move(tombstones), [](ErrorCode) {}, out);
+    append_records(group_id, std::move(tombstones), std::move(done), out);
     groups_.erase(group_id);
   }
   for (auto& action : out)
     action();
-  return ErrorCode::kNone;
 }
 
 // offsets.retention.minutes: the offsets of a group left Empty for that long are deleted (a

@@ -1,6 +1,7 @@
 """Raw group-protocol requests for the group system tests (non-flexible versions only).
 
-JoinGroup v5, SyncGroup v3, Heartbeat v3, LeaveGroup v3, OffsetCommit v7, OffsetFetch v5:
+JoinGroup v5, SyncGroup v3, Heartbeat v3, LeaveGroup v3, OffsetCommit v7, OffsetFetch v5,
+OffsetDelete v0:
 the newest versions of each before the flexible encoding, so plain int16 strings and int32
 arrays suffice. Built on kafka_wire's framing and Reader.
 """
@@ -18,6 +19,7 @@ API_JOIN_GROUP = 11
 API_HEARTBEAT = 12
 API_LEAVE_GROUP = 13
 API_SYNC_GROUP = 14
+API_OFFSET_DELETE = 47
 
 ERR_NONE = 0
 ERR_UNKNOWN_TOPIC_OR_PARTITION = 3
@@ -29,6 +31,9 @@ ERR_INVALID_SESSION_TIMEOUT = 26
 ERR_REBALANCE_IN_PROGRESS = 27
 ERR_MEMBER_ID_REQUIRED = 79
 ERR_FENCED_INSTANCE_ID = 82
+ERR_NON_EMPTY_GROUP = 68
+ERR_GROUP_ID_NOT_FOUND = 69
+ERR_GROUP_SUBSCRIBED_TO_TOPIC = 86
 
 
 def consumer_subscription(topics: list[str]) -> bytes:
@@ -179,6 +184,23 @@ def offset_fetch(conn: w.Conn, group: str, partitions: dict[str, list[int]] | No
             r.string()
             out[(t, p)] = (o, r.int16())
     return r.int16(), out
+
+
+def offset_delete(conn: w.Conn, group: str, partitions: dict[str, list[int]]) -> tuple[int, dict]:
+    """OffsetDelete v0. Returns (group error, {(topic, p): error})."""
+    body = w.kstring(group) + struct.pack(">i", len(partitions))
+    for t, ps in partitions.items():
+        body += w.kstring(t) + struct.pack(">i", len(ps)) + b"".join(struct.pack(">i", p) for p in ps)
+    r = w.Reader(conn.request(API_OFFSET_DELETE, 0, body, correlation_id=37))
+    error = r.int16()
+    r.int32()
+    out = {}
+    for _ in range(r.int32()):
+        t = r.string()
+        for _ in range(r.int32()):
+            p = r.int32()
+            out[(t, p)] = r.int16()
+    return error, out
 
 
 def join_member(conn: w.Conn, group: str, topics: list[str], **kw) -> JoinResult:

@@ -13,6 +13,7 @@ from kafka import KafkaAdminClient
 from kafka import TopicPartition as KTopicPartition
 from kafka.errors import GroupIdNotFoundError, NoError, NonEmptyGroupError
 
+import groups_wire as g
 from systest_helpers import create_topic, make_producer, unique_topic
 
 FAST = {"group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "3"}
@@ -143,3 +144,27 @@ def test_offsets_of_an_empty_group_expire_after_the_retention(broker):
         assert a.list_consumer_group_offsets(simple) == {}
     finally:
         a.close()
+
+
+@pytest.mark.broker_config(FAST)
+def test_offset_delete_refuses_subscribed_topics_and_its_deletions_last(broker):
+    topic, other, group = unique_topic("sub"), unique_topic("other"), unique_topic("g")
+    create_topic(broker.bootstrap, topic, partitions=2)
+    create_topic(broker.bootstrap, other, partitions=1)
+    with broker.conn() as conn:
+        joined = g.join_member(conn, group, [topic])
+        me, gen = joined.member_id, joined.generation
+        assert g.sync_group(conn, group, gen, me, {me: b""})[0] == g.ERR_NONE
+        assert set(g.offset_commit(conn, group, gen, me, {(topic, 0): 4, (other, 0): 9}).values()) == {0}
+
+        error, result = g.offset_delete(conn, group, {topic: [0], other: [0]})
+        assert (error, result) == (0, {(topic, 0): g.ERR_GROUP_SUBSCRIBED_TO_TOPIC, (other, 0): g.ERR_NONE})
+        assert g.offset_delete(conn, unique_topic("nobody"), {topic: [0]}) == (g.ERR_GROUP_ID_NOT_FOUND, {})
+        assert g.offset_fetch(conn, group, None)[1] == {(topic, 0): (4, 0)}
+
+        assert g.leave_group(conn, group, [me]) == (0, [g.ERR_NONE])
+        assert g.offset_delete(conn, group, {topic: [0, 1]}) == (0, {(topic, 0): 0, (topic, 1): 0})
+        assert g.offset_fetch(conn, group, None)[1] == {}
+    broker.restart()
+    with broker.conn() as conn:
+        assert g.offset_fetch(conn, group, None)[1] == {}  # the deletions were stored
