@@ -143,6 +143,17 @@ def leave_group(conn: w.Conn, group: str, member_ids: list[str]) -> tuple[int, l
     return top, errors
 
 
+def read_partition_errors(r: w.Reader) -> dict[tuple[str, int], int]:
+    """[topic string, [partition int32, error int16]] -> {(topic, partition): error}."""
+    out = {}
+    for _ in range(r.int32()):
+        t = r.string()
+        for _ in range(r.int32()):
+            p = r.int32()
+            out[(t, p)] = r.int16()
+    return out
+
+
 def offset_commit(conn: w.Conn, group: str, generation: int, member_id: str,
                   offsets: dict[tuple[str, int], int]) -> dict[tuple[str, int], int]:
     by_topic: dict[str, list[tuple[int, int]]] = {}
@@ -156,13 +167,7 @@ def offset_commit(conn: w.Conn, group: str, generation: int, member_id: str,
             body += struct.pack(">iqi", p, o, -1) + w.kstring("")
     r = w.Reader(conn.request(API_OFFSET_COMMIT, 7, body, correlation_id=35))
     r.int32()
-    out = {}
-    for _ in range(r.int32()):
-        t = r.string()
-        for _ in range(r.int32()):
-            p = r.int32()
-            out[(t, p)] = r.int16()
-    return out
+    return read_partition_errors(r)
 
 
 def offset_fetch(conn: w.Conn, group: str, partitions: dict[str, list[int]] | None) -> tuple[int, dict]:
@@ -194,13 +199,7 @@ def offset_delete(conn: w.Conn, group: str, partitions: dict[str, list[int]]) ->
     r = w.Reader(conn.request(API_OFFSET_DELETE, 0, body, correlation_id=37))
     error = r.int16()
     r.int32()
-    out = {}
-    for _ in range(r.int32()):
-        t = r.string()
-        for _ in range(r.int32()):
-            p = r.int32()
-            out[(t, p)] = r.int16()
-    return error, out
+    return error, read_partition_errors(r)
 
 
 def join_member(conn: w.Conn, group: str, topics: list[str], **kw) -> JoinResult:

@@ -6,6 +6,7 @@ with its errors, and offsets.retention.minutes expiring the offsets of an empty 
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
@@ -112,12 +113,9 @@ def test_list_describe_and_delete_groups(broker):
 
     # Deleted for good: still gone after a restart (the tombstones were stored).
     broker.restart()
-    a = admin(broker)
-    try:
+    with closing(admin(broker)) as a:
         groups = dict(a.list_consumer_groups())
         assert group not in groups and simple not in groups
-    finally:
-        a.close()
 
 
 @pytest.mark.broker_config({**FAST, "offsets.retention.minutes": "1",
@@ -126,8 +124,7 @@ def test_offsets_of_an_empty_group_expire_after_the_retention(broker):
     topic, simple = unique_topic("ret"), unique_topic("simple")
     create_topic(broker.bootstrap, topic, partitions=2)
     commit(broker, simple, topic, {0: 1, 1: 2})
-    a = admin(broker)
-    try:
+    with closing(admin(broker)) as a:
         assert len(a.list_consumer_group_offsets(simple)) == 2
         committed_at = time.monotonic()
         deadline = committed_at + 90
@@ -136,14 +133,9 @@ def test_offsets_of_an_empty_group_expire_after_the_retention(broker):
             time.sleep(1.0)
         assert time.monotonic() - committed_at >= 50, "expired before offsets.retention.minutes"
         assert simple not in dict(a.list_consumer_groups())
-    finally:
-        a.close()
     broker.restart()  # the expiry was stored: nothing comes back
-    a = admin(broker)
-    try:
+    with closing(admin(broker)) as a:
         assert a.list_consumer_group_offsets(simple) == {}
-    finally:
-        a.close()
 
 
 @pytest.mark.broker_config(FAST)
