@@ -14,5 +14,6 @@ void add_consume_command(CLI::App& app, const GlobalOptions& options);
 void add_config_commands(CLI::App& app, const GlobalOptions& options);
 void add_offsets_commands(CLI::App& app, const GlobalOptions& options);
 void add_log_commands(CLI::App& app, const GlobalOptions& options);
+void add_perf_commands(CLI::App& app, const GlobalOptions& options);
 
 }  // namespace gregor::cli

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   add_config_commands(app, options);
   add_offsets_commands(app, options);
   add_log_commands(app, options);
+  add_perf_commands(app, options);
 
   try {
     app.parse(argc, argv);

@@ -15,6 +15,7 @@ SUBCOMMANDS = [
     ["topic", "delete"], ["topic", "add-partitions"], ["produce"], ["consume"], ["config"],
     ["config", "get"], ["config", "set"], ["config", "delete"], ["offsets"], ["records"],
     ["records", "delete"], ["log"], ["log", "dump"],
+    ["perf"], ["perf", "produce"], ["perf", "consume"], ["perf", "e2e"],
 ]
 
 

@@ -1,0 +1,99 @@
+// gregor perf consume: reads a topic as fast as it can, in a group (subscribe) or without one
+// (every partition assigned from the beginning), and measures records/s and MB/s from the first
+// record to the last, so that joining the group is not counted.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "cli/cli_error.h"
+#include "cli/perf.h"
+#include "cli/perf_stats.h"
+
+namespace gregor::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+ClientProperties consumer_properties(const PerfConsumeArgs& args) {
+  ClientProperties props = {
+      {"group.id", args.group.empty() ? "gregor-perf" : args.group},
+      {"enable.auto.commit", args.group.empty() ? "false" : "true"},
+      {"auto.offset.reset", "earliest"},
+      {"enable.partition.eof", "false"},
+      // Let the consumer pre-fetch generously: the broker, not the queue, should be the limit.
+      {"queued.min.messages", "1000000"},
+      {"fetch.max.bytes", "52428800"},
+      {"max.partition.fetch.bytes", "10485760"}};
+  for (auto& [key, value] : parse_property_args(args.properties))
+    props[key] = value;
+  return props;
+}
+
+void start(const Client& client, const PerfConsumeArgs& args) {
+  rd_kafka_t* rk = client.handle();
+  const auto& topic = Client::topic(*client.metadata(), args.topic);
+  auto* list = rd_kafka_topic_partition_list_new(topic.partition_cnt);
+  if (args.group.empty()) {
+    for (int i = 0; i < topic.partition_cnt; ++i) {
+      rd_kafka_topic_partition_list_add(list, args.topic.c_str(), topic.partitions[i].id)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+    }
+  } else {
+    rd_kafka_topic_partition_list_add(list, args.topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  const auto err = args.group.empty() ? rd_kafka_assign(rk, list) : rd_kafka_subscribe(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  check(client, err, args.group.empty() ? "assign" : "subscribe");
+}
+
+}  // namespace
+
+void run_perf_consume(const GlobalOptions& options, const PerfConsumeArgs& args) {
+  Client client(options, Client::Kind::kConsumer, consumer_properties(args));
+  rd_kafka_t* rk = client.handle();
+  rd_kafka_poll_set_consumer(rk);
+  start(client, args);
+
+  const auto begin = Clock::now();
+  const auto deadline = begin + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(args.max_seconds));
+  Clock::time_point first{};
+  Clock::time_point last{};
+  Clock::time_point last_print = begin;
+  int64_t records = 0;
+  int64_t bytes = 0;
+  int64_t printed_records = 0;
+  int64_t printed_bytes = 0;
+  while (records < args.records && Clock::now() < deadline) {
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(rk, 100);
+    if (message == nullptr) continue;
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const std::string text = rd_kafka_message_errstr(message);
+      rd_kafka_message_destroy(message);
+      throw CliError("consume failed: " + text);
+    }
+    last = Clock::now();
+    if (records == 0) first = last;
+    ++records;
+    bytes += static_cast<int64_t>(message->len + message->key_len);
+    rd_kafka_message_destroy(message);
+    if (last - last_print >= std::chrono::seconds(1)) {
+      PerfTotals interval{"consume", records - printed_records, bytes - printed_bytes, 0,
+                          std::chrono::duration<double>(last - last_print).count()};
+      std::cerr << progress_line(interval, nullptr) << '\n';
+      printed_records = records;
+      printed_bytes = bytes;
+      last_print = last;
+    }
+  }
+  rd_kafka_consumer_close(rk);
+  if (records == 0) {
+    throw CliError(fmt::format("no records from '{}' within {} s", args.topic, args.max_seconds));
+  }
+  // The first record's own transfer is not timed: count from it, as from a start line.
+  const double seconds = std::chrono::duration<double>(last - first).count();
+  print_summary({"consume", records, bytes, 0, seconds, nullptr}, options.output, std::cout);
+}
+
+}  // namespace gregor::cli
