@@ -53,6 +53,15 @@ void send(rd_kafka_t* rk, const std::string& topic, std::string& value, int64_t 
   rd_kafka_poll(rk, 0);
 }
 
+// Sleeps for long waits; spins through short ones, which a sleep would overshoot.
+void wait_for(Clock::duration wait) {
+  if (wait <= Clock::duration::zero()) return;
+  if (wait > std::chrono::microseconds(200)) return std::this_thread::sleep_for(wait);
+  const auto until = Clock::now() + wait;
+  while (Clock::now() < until)
+    std::this_thread::yield();
+}
+
 struct Signals {
   std::atomic<bool> warmed_up{false};
   std::atomic<bool> stop{false};
@@ -66,8 +75,7 @@ void produce_stamped(rd_kafka_t* rk, const PerfE2eArgs& args, const Signals& sig
   }
   Pacer pacer(args.throughput, Clock::now());
   for (int64_t i = 0; i < args.records && !signals.stop; ++i) {
-    if (const auto wait = pacer.due(Clock::now()); wait > Clock::duration::zero())
-      std::this_thread::sleep_for(wait);
+    wait_for(pacer.due(Clock::now()));
     send(rk, args.topic, value, nanos_now());
   }
   while (rd_kafka_outq_len(rk) > 0 && !signals.stop)

@@ -67,9 +67,9 @@ Pacer::Pacer(double per_second, Clock::time_point start) : next_(start) {
 
 Pacer::Clock::duration Pacer::due(Clock::time_point now) {
   if (!paced_) return Clock::duration::zero();
-  // This event's slot: the next free one, but never more than one interval in the past, so a
-  // stall does not turn into a burst afterwards.
-  const Clock::time_point slot = std::max(next_, now - interval_);
+  // This event's slot: the next free one, but never further in the past than the catch-up
+  // window, so that a stall turns into a short burst at most.
+  const Clock::time_point slot = std::max(next_, now - std::max(interval_, kCatchUp));
   next_ = slot + interval_;
   return slot > now ? slot - now : Clock::duration::zero();
 }

@@ -44,8 +44,9 @@ class LatencyHistogram {
 };
 
 // Paces a loop to `per_second` events (<= 0: unpaced). Call `due(now)` once before each event:
-// it books the event's slot and answers how long to wait for it (zero: go now). Bursts are not
-// saved up: after a stall the pace restarts from the present rather than racing to catch up.
+// it books the event's slot and answers how long to wait for it (zero: go now). Events that
+// are late (a sleep that overslept) go at once, to keep the average rate, but only within a
+// 5 ms window: after a longer stall the pace restarts from the present instead of bursting.
 class Pacer {
  public:
   using Clock = std::chrono::steady_clock;
@@ -53,6 +54,7 @@ class Pacer {
   Clock::duration due(Clock::time_point now);
 
  private:
+  static constexpr Clock::duration kCatchUp = std::chrono::milliseconds(5);
   Clock::duration interval_{};
   Clock::time_point next_;
   bool paced_ = false;

@@ -53,10 +53,10 @@ TEST(Pacer, SpacesEventsAndDoesNotBurstAfterAStall) {
   EXPECT_EQ(pacer.due(t0), milliseconds(1));  // the second waits for its slot at t0 + 1 ms
   EXPECT_EQ(pacer.due(t0 + milliseconds(1)), milliseconds(1));  // the third for t0 + 2 ms
   EXPECT_EQ(pacer.due(t0 + milliseconds(3)), Pacer::Clock::duration::zero());  // on time
-  // Stalled for a second: at most one late event goes at once, then the pace resumes (no
+  // Stalled for a second: the events of the last 5 ms go at once, then the pace resumes (no
   // 1000-event burst).
-  EXPECT_EQ(pacer.due(t0 + seconds(1)), Pacer::Clock::duration::zero());
-  EXPECT_EQ(pacer.due(t0 + seconds(1)), Pacer::Clock::duration::zero());
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(pacer.due(t0 + seconds(1)), Pacer::Clock::duration::zero()) << i;
   EXPECT_EQ(pacer.due(t0 + seconds(1)), milliseconds(1));
   Pacer unpaced(0, t0);
   EXPECT_EQ(unpaced.due(t0), Pacer::Clock::duration::zero());

@@ -4,6 +4,8 @@
 //
 // Exits 0 after a clean shutdown on SIGTERM or SIGINT; exits 1 with a single line on stderr
 // when the configuration is wrong or the broker cannot start.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -59,6 +61,17 @@ bool parse_arguments(int argc, char** argv, Arguments& args, std::string& error)
 
 }  // namespace
 
+// Every segment holds a descriptor (its .log) and every client a socket: take all the
+// descriptors the hard limit allows, as a broker with thousands of partitions needs.
+void raise_open_files_limit() {
+  struct rlimit limit;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::info("open files limit raised to {}", limit.rlim_cur);
+  }
+}
+
 int main(int argc, char** argv) {
   Arguments args;
   std::string error;
@@ -79,6 +92,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] %^%l%$ %v");
   for (const auto& warning : warnings)
     spdlog::warn("{}", warning);
+  raise_open_files_limit();
 
   // Signals are taken by sigwait on this thread only; every thread started later inherits the
   // blocked mask.

@@ -14,12 +14,11 @@
 
 namespace gregor::storage {
 
-IndexFile::IndexFile(std::string path, int fd, size_t entry_size)
-    : path_(std::move(path)), fd_(fd), entry_size_(entry_size) {}
+IndexFile::IndexFile(std::string path, size_t entry_size)
+    : path_(std::move(path)), entry_size_(entry_size) {}
 
 IndexFile::~IndexFile() {
   if (map_ != nullptr) ::munmap(map_, map_len_);
-  ::close(fd_);
 }
 
 std::unique_ptr<IndexFile> IndexFile::open(const std::string& path, size_t entry_size,
@@ -34,7 +33,13 @@ std::unique_ptr<IndexFile> IndexFile::open(const std::string& path, size_t entry
     spdlog::error("cannot open index {}: {}", path, std::strerror(errno));
     return nullptr;
   }
-  std::unique_ptr<IndexFile> index(new IndexFile(path, fd, entry_size));
+  // The descriptor is closed once the file is mapped, as Kafka does: a broker with many
+  // partitions then holds one descriptor per segment (its .log), not three.
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::unique_ptr<IndexFile> index(new IndexFile(path, entry_size));
   index->created_ = created;
   const int64_t size = file_size(fd);
   if (size < 0) return nullptr;
@@ -81,7 +86,7 @@ bool IndexFile::grow() {
 
 bool IndexFile::resize_file(int64_t bytes) {
   if (bytes == file_len_) return true;
-  if (::ftruncate(fd_, bytes) != 0) {
+  if (::truncate(path_.c_str(), bytes) != 0) {
     spdlog::error("cannot resize index {} to {} bytes: {}", path_, bytes, std::strerror(errno));
     return false;
   }
@@ -91,7 +96,10 @@ bool IndexFile::resize_file(int64_t bytes) {
 }
 
 bool IndexFile::flush() const {
-  return ::fdatasync(fd_) == 0;
+  static const int64_t page = ::sysconf(_SC_PAGESIZE);
+  const int64_t used = entries_.load(std::memory_order_acquire) * static_cast<int64_t>(entry_size_);
+  const auto length = static_cast<size_t>((used + page - 1) / page * page);
+  return length == 0 || ::msync(map_, std::min(length, map_len_), MS_SYNC) == 0;
 }
 
 bool IndexFile::remove() const {

@@ -71,18 +71,16 @@ class IndexFile {
   bool trim();
   bool grow();
 
-  // Makes the entries durable (fdatasync; on Linux that also writes back pages dirtied through
-  // the mapping, which share the page cache with the file).
+  // Makes the entries durable (msync of the pages in use).
   bool flush() const;
   // Unlinks the file; the mapping stays valid until destruction.
   bool remove() const;
 
  private:
-  IndexFile(std::string path, int fd, size_t entry_size);
+  IndexFile(std::string path, size_t entry_size);
   bool resize_file(int64_t bytes);
 
-  const std::string path_;
-  const int fd_;
+  const std::string path_;  // resized by path: no descriptor is kept open
   const size_t entry_size_;
   uint8_t* map_ = nullptr;
   size_t map_len_ = 0;

