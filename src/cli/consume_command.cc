@@ -134,6 +134,7 @@ void consume(const GlobalOptions& options, const ConsumeArgs& args) {
   while (!stop_requested && (args.max_messages < 0 || printed < args.max_messages)) {
     rd_kafka_message_t* message = rd_kafka_consumer_poll(client.handle(), 200);
     if (message == nullptr) {
+      std::cout.flush();  // nothing more to read now: show what was printed (stdout may be a pipe)
       if (args.idle_timeout_ms && std::chrono::steady_clock::now() - last_message >=
                                       std::chrono::milliseconds(*args.idle_timeout_ms)) {
         break;
