@@ -34,6 +34,11 @@ Global options go before the subcommand (`gregor --output json topic list`) or a
 while the group has active members: stop its consumers first, as with Kafka's
 kafka-consumer-groups.
 
+`gregor topic describe` shows each partition's size on disk (SIZE) as its leader reports it in
+DescribeLogDirs. librdkafka has no call for that API, so `gregor` sends that one request itself
+(`src/cli/broker_request.h`, with the generated message structs) over a plaintext connection;
+where the leader cannot be asked that way (a TLS or SASL listener) SIZE shows `-`.
+
 Kafka's scripts (`kafka-topics.sh`, `kafka-console-producer.sh`, ...) are in `bin/`, on top of
 `gregor`: see `docs/kafka-scripts.md`.
 
