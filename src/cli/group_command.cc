@@ -46,14 +46,19 @@ std::map<TopicPartition, std::string> owners(const GroupInfo& group) {
   return out;
 }
 
+// Empty texts as null, so that a table shows "-" and keeps its columns.
+nlohmann::json text_or_null(const std::string& text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
 Table members_table(const GroupInfo& group) {
   Table table{{"MEMBER", "CLIENT_ID", "HOST", "ASSIGNMENT"}, {}};
   for (const auto& member : group.members) {
     std::vector<std::string> names;
     for (const auto& tp : member.assignment)
       names.push_back(partition_name(tp));
-    table.rows.push_back(
-        {member.id, member.client_id, member.host, fmt::format("{}", fmt::join(names, ","))});
+    table.rows.push_back({member.id, text_or_null(member.client_id), text_or_null(member.host),
+                          text_or_null(fmt::format("{}", fmt::join(names, ",")))});
   }
   return table;
 }
