@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -122,6 +123,21 @@ const rd_kafka_metadata_topic_t& Client::topic(const rd_kafka_metadata_t& md,
       fmt::format("unknown topic '{}': see `gregor topic list`, or create it with "
                   "`gregor topic create {}`",
                   name, name));
+}
+
+std::vector<int32_t> Client::partition_ids(const rd_kafka_metadata_topic_t& topic,
+                                           const std::vector<int32_t>& wanted) {
+  std::vector<int32_t> all;
+  for (int i = 0; i < topic.partition_cnt; ++i)
+    all.push_back(topic.partitions[i].id);
+  std::sort(all.begin(), all.end());
+  for (int32_t p : wanted) {
+    if (!std::binary_search(all.begin(), all.end(), p)) {
+      throw CliError(fmt::format("topic '{}' has no partition {} (it has {})", topic.topic, p,
+                                 topic.partition_cnt));
+    }
+  }
+  return wanted.empty() ? all : wanted;
 }
 
 Event Client::admin(const std::function<void(rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& call,

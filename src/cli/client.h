@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cli/options.h"
 
@@ -54,6 +55,10 @@ class Client {
   // `name` in `md`, or CliError "unknown topic".
   static const rd_kafka_metadata_topic_t& topic(const rd_kafka_metadata_t& md,
                                                 const std::string& name);
+  // The ids of `wanted` partitions of `topic`, sorted (all of them when `wanted` is empty), or
+  // CliError "topic 't' has no partition N (it has M)".
+  static std::vector<int32_t> partition_ids(const rd_kafka_metadata_topic_t& topic,
+                                            const std::vector<int32_t>& wanted = {});
 
   // Starts an admin request with `call(options, queue)` and waits for its result event.
   // Request-level errors (timeouts, unreachable broker) become CliErrors.

@@ -14,6 +14,9 @@ void add_consume_command(CLI::App& app, const GlobalOptions& options);
 void add_config_commands(CLI::App& app, const GlobalOptions& options);
 void add_offsets_commands(CLI::App& app, const GlobalOptions& options);
 void add_log_commands(CLI::App& app, const GlobalOptions& options);
+void add_group_commands(CLI::App& app, const GlobalOptions& options);
+// Adds `reset-offsets` to the `group` subcommand.
+void add_group_reset_command(CLI::App& group, const GlobalOptions& options);
 void add_perf_commands(CLI::App& app, const GlobalOptions& options);
 
 }  // namespace gregor::cli

@@ -2,6 +2,7 @@
 // assign()s partitions directly (no group coordinator, no commits).
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <set>
@@ -18,13 +19,15 @@ volatile std::sig_atomic_t stop_requested = 0;
 
 struct ConsumeArgs {
   std::string topic;
-  std::vector<int> partitions;
+  std::vector<int32_t> partitions;
   bool from_beginning = false;
   std::optional<int64_t> offset;
   std::optional<int64_t> timestamp;
   std::string format = "%v";
   int64_t max_messages = -1;
   bool exit_at_end = false;
+  std::string group;  // empty: assign() the partitions, no group
+  std::optional<int64_t> idle_timeout_ms;
 };
 
 // Where each partition starts, resolving --timestamp through offsets_for_times.
@@ -78,39 +81,67 @@ MessageFields fields(const rd_kafka_message_t& message) {
   return out;
 }
 
-std::vector<int32_t> chosen_partitions(const rd_kafka_metadata_topic_t& topic,
-                                       const ConsumeArgs& args) {
-  std::vector<int32_t> out;
-  for (int i = 0; i < topic.partition_cnt; ++i)
-    out.push_back(topic.partitions[i].id);
-  if (args.partitions.empty()) return out;
-  for (int p : args.partitions) {
-    if (std::find(out.begin(), out.end(), p) == out.end()) {
-      throw CliError(fmt::format("topic '{}' has no partition {} (it has {})", args.topic, p,
-                                 topic.partition_cnt));
-    }
-  }
-  return {args.partitions.begin(), args.partitions.end()};
-}
-
-void consume(const GlobalOptions& options, const ConsumeArgs& args) {
-  Client client(options, Client::Kind::kConsumer,
-                {{"enable.auto.commit", "false"},
-                 {"enable.partition.eof", args.exit_at_end ? "true" : "false"},
-                 {"group.id", "gregor-cli"}});
-  const auto partitions = chosen_partitions(Client::topic(*client.metadata(), args.topic), args);
+// Without a group: assign() the partitions at the chosen positions, commit nothing.
+size_t assign(const Client& client, const ConsumeArgs& args) {
+  const auto partitions =
+      Client::partition_ids(Client::topic(*client.metadata(), args.topic), args.partitions);
   auto* list = start_positions(client, args, partitions);
   const auto err = rd_kafka_assign(client.handle(), list);
   rd_kafka_topic_partition_list_destroy(list);
   check(client, err, "assign");
+  return partitions.size();
+}
+
+// With --group: subscribe() and share the partitions with the group's other members, starting
+// at the group's committed offsets and committing as messages are printed.
+void subscribe(const Client& client, const ConsumeArgs& args) {
+  Client::topic(*client.metadata(), args.topic);
+  auto* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, args.topic.c_str(), RD_KAFKA_PARTITION_UA);
+  const auto err = rd_kafka_subscribe(client.handle(), list);
+  rd_kafka_topic_partition_list_destroy(list);
+  check(client, err, "subscribe");
+}
+
+// The number of partitions this consumer reads now (a group may share them out).
+size_t assigned_count(const Client& client) {
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(client.handle(), &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+  const size_t count = static_cast<size_t>(list->cnt);
+  rd_kafka_topic_partition_list_destroy(list);
+  return count;
+}
+
+void consume(const GlobalOptions& options, const ConsumeArgs& args) {
+  const bool in_group = !args.group.empty();
+  Client client(options, Client::Kind::kConsumer,
+                {{"enable.auto.commit", in_group ? "true" : "false"},
+                 {"enable.partition.eof", args.exit_at_end ? "true" : "false"},
+                 {"auto.offset.reset", args.from_beginning ? "earliest" : "latest"},
+                 {"group.id", in_group ? args.group : "gregor-cli"}});
+  size_t partition_count = 0;
+  if (in_group) {
+    subscribe(client, args);
+  } else {
+    partition_count = assign(client, args);
+  }
 
   std::signal(SIGINT, [](int) { stop_requested = 1; });
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
   std::set<int32_t> at_end;
   int64_t printed = 0;
+  auto last_message = std::chrono::steady_clock::now();
   while (!stop_requested && (args.max_messages < 0 || printed < args.max_messages)) {
     rd_kafka_message_t* message = rd_kafka_consumer_poll(client.handle(), 200);
-    if (message == nullptr) continue;
+    if (message == nullptr) {
+      std::cout.flush();  // nothing more to read now: show what was printed (stdout may be a pipe)
+      if (args.idle_timeout_ms && std::chrono::steady_clock::now() - last_message >=
+                                      std::chrono::milliseconds(*args.idle_timeout_ms)) {
+        break;
+      }
+      continue;
+    }
+    last_message = std::chrono::steady_clock::now();
     const auto message_err = message->err;
     if (message_err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       at_end.insert(message->partition);
@@ -127,7 +158,8 @@ void consume(const GlobalOptions& options, const ConsumeArgs& args) {
       ++printed;
     }
     rd_kafka_message_destroy(message);
-    if (args.exit_at_end && at_end.size() == partitions.size()) break;
+    if (in_group) partition_count = assigned_count(client);
+    if (args.exit_at_end && partition_count > 0 && at_end.size() >= partition_count) break;
   }
   std::cout.flush();
   rd_kafka_consumer_close(client.handle());
@@ -139,7 +171,8 @@ void add_consume_command(CLI::App& app, const GlobalOptions& options) {
   auto args = std::make_shared<ConsumeArgs>();
   auto* c = app.add_subcommand("consume", "Print a topic's messages");
   c->add_option("topic", args->topic, "Topic to consume")->required();
-  c->add_option("--partition", args->partitions, "Only this partition (repeatable)");
+  auto* partition =
+      c->add_option("--partition", args->partitions, "Only this partition (repeatable)");
   auto* beginning =
       c->add_flag("--from-beginning", args->from_beginning, "Start at the earliest offset");
   auto* offset = c->add_option("--offset", args->offset, "Start at this offset");
@@ -154,12 +187,20 @@ void add_consume_command(CLI::App& app, const GlobalOptions& options) {
       ->capture_default_str();
   c->add_option("--max-messages", args->max_messages, "Stop after this many messages");
   c->add_flag("--exit-at-end", args->exit_at_end, "Stop at the end of every partition");
+  auto* group = c->add_option("--group", args->group,
+                              "Consume as a member of this group: share the partitions, start at "
+                              "its committed offsets and commit");
+  group->excludes(offset)->excludes(timestamp)->excludes(partition);
+  c->add_option("--idle-timeout-ms", args->idle_timeout_ms,
+                "Stop when no message has arrived for this many ms")
+      ->check(CLI::NonNegativeNumber);
   c->footer(
       "Without --from-beginning, --offset or --timestamp, only new messages are printed.\n"
       "Examples:\n"
       "  gregor consume orders --from-beginning --exit-at-end\n"
       "  gregor consume orders --partition 0 --offset 42 --max-messages 10\n"
-      "  gregor consume orders --from-beginning --format '%p:%o %k=%v %h'");
+      "  gregor consume orders --from-beginning --format '%p:%o %k=%v %h'\n"
+      "  gregor consume orders --group billing --from-beginning --max-messages 100");
   c->callback([&options, args] { consume(options, *args); });
 }
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       "  gregor topic create orders --partitions 3\n"
       "  echo hello | gregor produce orders\n"
       "  gregor consume orders --from-beginning --exit-at-end\n"
+      "  gregor group describe billing\n"
       "Run `gregor <command> --help` for each command's options.");
   app.add_option("--bootstrap-server", options.bootstrap_server, "Broker host:port to connect to")
       ->envname("GREGOR_BOOTSTRAP_SERVER")
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   add_consume_command(app, options);
   add_config_commands(app, options);
   add_offsets_commands(app, options);
+  add_group_commands(app, options);
   add_log_commands(app, options);
   add_perf_commands(app, options);
 

@@ -13,26 +13,13 @@ namespace {
 
 struct OffsetsArgs {
   std::string topic;
-  std::vector<int> partitions;
+  std::vector<int32_t> partitions;
   std::string time = "latest";
   int64_t offset = -1;
 };
 
 std::vector<int32_t> partitions_of(const Client& client, const OffsetsArgs& args) {
-  const auto& topic = Client::topic(*client.metadata(), args.topic);
-  std::vector<int32_t> all;
-  for (int i = 0; i < topic.partition_cnt; ++i)
-    all.push_back(topic.partitions[i].id);
-  std::sort(all.begin(), all.end());
-  for (int p : args.partitions) {
-    if (std::find(all.begin(), all.end(), p) == all.end()) {
-      throw CliError(fmt::format("topic '{}' has no partition {} (it has {})", args.topic, p,
-                                 topic.partition_cnt));
-    }
-  }
-  return args.partitions.empty()
-             ? all
-             : std::vector<int32_t>(args.partitions.begin(), args.partitions.end());
+  return Client::partition_ids(Client::topic(*client.metadata(), args.topic), args.partitions);
 }
 
 // Kafka's kafka-get-offsets accepts -1 (latest) and -2 (earliest) too.

@@ -7,6 +7,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/config_util.h"
+#include "cli/log_dirs.h"
 #include "cli/output.h"
 
 namespace gregor::cli {
@@ -87,13 +88,16 @@ void describe(const GlobalOptions& options, const std::string& name) {
   Client client(options, Client::Kind::kProducer);
   auto md = client.metadata();
   const auto& topic = Client::topic(*md, name);
-  Table partitions{{"PARTITION", "LEADER", "REPLICAS", "ISR", "EARLIEST", "LATEST"}, {}};
+  const auto sizes = partition_sizes(client, *md, topic);
+  Table partitions{{"PARTITION", "LEADER", "REPLICAS", "ISR", "EARLIEST", "LATEST", "SIZE"}, {}};
   for (int p = 0; p < topic.partition_cnt; ++p) {
     const auto& partition = topic.partitions[p];
     const auto [low, high] = client.watermarks(name, partition.id);
-    partitions.rows.push_back({partition.id, partition.leader,
-                               ids(partition.replicas, partition.replica_cnt),
-                               ids(partition.isrs, partition.isr_cnt), low, high});
+    const auto size = sizes.find(partition.id);
+    partitions.rows.push_back(
+        {partition.id, partition.leader, ids(partition.replicas, partition.replica_cnt),
+         ids(partition.isrs, partition.isr_cnt), low, high,
+         size == sizes.end() ? nlohmann::json(nullptr) : nlohmann::json(size->second)});
   }
   std::sort(partitions.rows.begin(), partitions.rows.end());
   const auto configs = describe_configs(client, RD_KAFKA_RESOURCE_TOPIC, name);
@@ -185,7 +189,8 @@ void add_topic_commands(CLI::App& app, const GlobalOptions& options) {
 
   auto name = std::make_shared<std::string>();
   auto* d = topic->add_subcommand(
-      "describe", "Show partitions, leaders, replicas, ISR, offsets and non-default configs");
+      "describe",
+      "Show partitions, leaders, replicas, ISR, offsets, sizes on disk and non-default configs");
   d->add_option("topic", *name, "Topic name")->required();
   d->footer(
       "Examples:\n  gregor topic describe orders\n  gregor topic describe orders --output json");

@@ -14,7 +14,8 @@ SUBCOMMANDS = [
     [], ["topic"], ["topic", "create"], ["topic", "list"], ["topic", "describe"],
     ["topic", "delete"], ["topic", "add-partitions"], ["produce"], ["consume"], ["config"],
     ["config", "get"], ["config", "set"], ["config", "delete"], ["offsets"], ["records"],
-    ["records", "delete"], ["log"], ["log", "dump"],
+    ["records", "delete"], ["group"], ["group", "list"], ["group", "describe"],
+    ["group", "delete"], ["group", "reset-offsets"], ["log"], ["log", "dump"],
     ["perf"], ["perf", "produce"], ["perf", "consume"], ["perf", "e2e"],
 ]
 

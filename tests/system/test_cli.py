@@ -38,13 +38,17 @@ def test_topic_lifecycle(broker):
     ok(broker, "produce", "orders", "--partition", "1", input="a\nb\nc\n")
     text = ok(broker, "topic", "describe", "orders")
     assert "Topic: orders  Partitions: 2" in text
-    assert "PARTITION  LEADER  REPLICAS  ISR  EARLIEST  LATEST" in text
-    assert "1          0       [0]       [0]  0         3" in text
+    # SIZE comes from DescribeLogDirs: the bytes of the partition's segments on disk.
+    on_disk = sum(f.stat().st_size for f in broker.partition_dir("orders", 1).glob("*.log"))
+    assert on_disk > 0
+    assert "PARTITION  LEADER  REPLICAS  ISR  EARLIEST  LATEST  SIZE" in text
+    assert "0          0       [0]       [0]  0         0       0" in text
+    assert f"1          0       [0]       [0]  0         3       {on_disk}" in text
     assert "retention.ms  60000" in text
     described = json.loads(ok(broker, "topic", "describe", "orders", "--output", "json"))
     assert described["configs"] == {"retention.ms": "60000"}
     assert described["partitions"][1] == {"partition": 1, "leader": 0, "replicas": [0], "isr": [0],
-                                          "earliest": 0, "latest": 3}
+                                          "earliest": 0, "latest": 3, "size": on_disk}
 
     assert ok(broker, "topic", "add-partitions", "orders", "--total", "4") == \
         "Topic orders now has 4 partitions\n"

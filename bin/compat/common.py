@@ -1,0 +1,136 @@
+"""What every Kafka-style script shares: finding `gregor`, parsing Kafka's flags with one-line
+usage errors (exit 2), running `gregor` and passing its errors through, and Kafka's layouts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BIN_DIR = Path(__file__).resolve().parents[1]
+REPO = BIN_DIR.parent
+
+
+def find_binary(name: str) -> str:
+    """`name` from $GREGOR_BUILD/bin, the build next to these scripts, then PATH."""
+    candidates = []
+    if os.environ.get("GREGOR_BUILD"):
+        candidates.append(Path(os.environ["GREGOR_BUILD"]) / "bin" / name)
+    candidates.append(REPO / "build" / "bin" / name)
+    for candidate in candidates:
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(name)
+    if found:
+        return found
+    fail(f"cannot find `{name}`: build Gregor (cmake --build build), put it on PATH or set "
+         "GREGOR_BUILD")
+
+
+def fail(message: str, code: int = 1) -> None:
+    sys.stderr.write(f"{message}\n")
+    sys.exit(code)
+
+
+class Parser(argparse.ArgumentParser):
+    """Kafka's flags; a wrong command line is one line on stderr and exit code 2."""
+
+    def __init__(self, prog: str, description: str):
+        super().__init__(prog=prog, description=description, allow_abbrev=False)
+
+    def error(self, message: str) -> None:
+        fail(f"{self.prog}: {message} (see --help)", 2)
+
+    def usage_error(self, message: str) -> None:
+        self.error(message)
+
+
+def add_connection(parser: Parser, config_flag: str = "--command-config") -> None:
+    parser.add_argument("--bootstrap-server", help="Broker host:port (default localhost:9092)")
+    parser.add_argument("--broker-list", help="Deprecated name of --bootstrap-server")
+    parser.add_argument(config_flag, dest="command_config", help="Client properties file")
+
+
+def server_args(args) -> list[str]:
+    """The `gregor` option for --bootstrap-server/--broker-list."""
+    server = args.bootstrap_server or args.broker_list
+    return ["--bootstrap-server", server] if server else []
+
+
+def global_args(args) -> list[str]:
+    """The `gregor` options for the broker and the client config file."""
+    config = ["--command-config", args.command_config] if args.command_config else []
+    timeout_ms = getattr(args, "timeout_ms", None)  # gregor's --timeout is in seconds
+    timeout = ["--timeout", str(max(timeout_ms, 1) / 1000)] if timeout_ms else []
+    return server_args(args) + config + timeout
+
+
+def exec_gregor(arguments: list[str]) -> None:
+    """Becomes `gregor` (signals, stdin and exit code are its own)."""
+    binary = find_binary("gregor")
+    sys.stdout.flush()
+    os.execv(binary, [binary, *arguments])
+
+
+def run_gregor(arguments: list[str], input_text: str | None = None) -> str:
+    """Runs `gregor`, returns its stdout; on failure passes its error line through and exits."""
+    result = subprocess.run([find_binary("gregor"), *arguments], input=input_text,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        sys.exit(result.returncode)
+    sys.stderr.write(result.stderr)
+    return result.stdout
+
+
+def gregor_json(arguments: list[str]):
+    return json.loads(run_gregor(["--output", "json", *arguments]))
+
+
+def parse_properties(pairs: list[str] | None, parser: Parser, flag: str) -> dict[str, str]:
+    """--property k=v (repeatable) as a dict."""
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            parser.usage_error(f"{flag} expects KEY=VALUE, got '{pair}'")
+        out[key.strip()] = value
+    return out
+
+
+def print_columns(header: list[str], rows: list[list], widths: list[int] | None = None) -> None:
+    """Kafka's tool tables: each column padded to its widest cell plus a space."""
+    cells = [[str("-" if c is None else c) for c in row] for row in [header, *rows]]
+    widths = widths or [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        print(" ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def run_with_client_config(arguments: list[str], config_file: str | None,
+                           properties: dict[str, str]) -> None:
+    """Runs `gregor` on this process's stdin/stdout with the client properties of `config_file`
+    plus `properties` (written to a temporary --command-config file), then exits with its code."""
+    if not properties:
+        exec_gregor(arguments + (["--command-config", config_file] if config_file else []))
+    lines = []
+    if config_file:
+        try:
+            lines.append(Path(config_file).read_text())
+        except OSError as e:
+            fail(f"error: cannot read the client config file {config_file}: {e.strerror}")
+    lines += [f"{key}={value}" for key, value in properties.items()]
+    with tempfile.NamedTemporaryFile("w", prefix="gregor-client-", suffix=".properties") as f:
+        f.write("\n".join(lines) + "\n")
+        f.flush()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for gregor
+        try:
+            code = subprocess.call([find_binary("gregor"), *arguments, "--command-config", f.name])
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    sys.exit(code)
