@@ -1,16 +1,54 @@
 """Compacted topics seen by clients: a record without a key is refused with INVALID_RECORD and
-nothing of its batch is stored, while the keyed records around it are."""
+nothing of its batch is stored, while the keyed records around it are; the cleaner resumes from
+its cleaner-offset-checkpoint after a restart; __consumer_offsets is compacted and the committed
+offsets survive it and a restart."""
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
-from confluent_kafka import KafkaError
+from confluent_kafka import KafkaError, TopicPartition
 
 import kafka_wire
 from kafka_wire import Record, build_record_batch
-from systest_helpers import consume_partition, create_topic, make_producer, unique_topic
+from systest_helpers import (consume_partition, create_topic, make_consumer, make_producer,
+                             unique_topic)
 
 ERR_INVALID_RECORD = 87
+FAST_CLEANER = {"log.cleaner.backoff.ms": "100", "log.flush.scheduler.interval.ms": "100"}
+
+
+def wait_for(predicate, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def checkpointed(broker, topic):
+    """The offset cleaner-offset-checkpoint holds for `topic` partition 0 (None if absent)."""
+    path = broker.log_dir / "cleaner-offset-checkpoint"
+    if not path.exists():
+        return None
+    lines = path.read_text().splitlines()
+    assert lines[0] == "0" and int(lines[1]) == len(lines) - 2, lines
+    for line in lines[2:]:
+        name, partition, offset = line.split(" ")
+        if name == topic and partition == "0":
+            return int(offset)
+    return None
+
+
+def stored_records(broker, topic, partition=0):
+    """Records in the partition's segment files, counted from the batch headers."""
+    total = 0
+    for log in broker.partition_dir(topic, partition).glob("*.log"):
+        total += sum(b.record_count for b in kafka_wire.scan_batches(log.read_bytes()))
+    return total
 
 
 def deliver(bootstrap, topic, records, **conf):
@@ -77,3 +115,67 @@ def test_keyless_records_are_fine_on_a_delete_topic(module_broker):
     topic = unique_topic("keylessdelete")
     create_topic(module_broker.bootstrap, topic, 1, **{"cleanup.policy": "delete"})
     assert deliver(module_broker.bootstrap, topic, [(None, b"x")], **{"linger.ms": 0}) == [None]
+
+
+@pytest.mark.broker_config(FAST_CLEANER)
+def test_cleaner_resumes_from_its_checkpoint_after_a_restart(broker):
+    topic = unique_topic("cleanckpt")
+    create_topic(broker.bootstrap, topic, 1, **{
+        "cleanup.policy": "compact", "segment.bytes": "1024", "min.cleanable.dirty.ratio": "0.01"})
+    keys = [b"k%d" % i for i in range(10)]
+    for round_ in range(4):
+        assert deliver(broker.bootstrap, topic, [(k, b"%s=%d" % (k, round_)) for k in keys],
+                       **{"linger.ms": 0}) == [None] * len(keys)
+    wait_for(lambda: (checkpointed(broker, topic) or 0) > 0, what="a cleaner checkpoint")
+    broker.stop()
+    resumed_at = checkpointed(broker, topic)
+    broker.start()
+    # More writes roll the active segment; the next pass starts at the checkpointed offset, not
+    # at the log start as it would without the checkpoint.
+    passes = re.compile(re.escape(topic) + r"-0: cleaned offsets \[(\d+), (\d+)\)")
+    filler = 0
+
+    def cleaned_again():
+        nonlocal filler
+        assert deliver(broker.bootstrap, topic, [(b"filler", b"f" * 300 + b"%d" % filler)],
+                       **{"linger.ms": 0}) == [None]
+        filler += 1
+        return passes.search(broker.stderr_text(current_only=True)) is not None
+
+    wait_for(cleaned_again, what="a cleaning pass after the restart")
+    first = passes.search(broker.stderr_text(current_only=True))
+    assert int(first.group(1)) == resumed_at > 0
+    latest = {m.key(): m.value() for m in consume_partition(broker.bootstrap, topic, 0)}
+    assert all(latest[k] == b"%s=3" % k for k in keys)
+
+
+@pytest.mark.broker_config({**FAST_CLEANER, "offsets.topic.num.partitions": "1",
+                            "offsets.topic.segment.bytes": "2048"})
+def test_consumer_offsets_is_compacted_and_commits_survive_a_restart(broker):
+    topic = unique_topic("commits")
+    create_topic(broker.bootstrap, topic, 2)
+    group = unique_topic("group")
+    commits = 150
+    consumer = make_consumer(broker.bootstrap, **{"group.id": group})
+    try:
+        for n in range(1, commits + 1):
+            consumer.commit(offsets=[TopicPartition(topic, 0, n), TopicPartition(topic, 1, 10 * n)],
+                            asynchronous=False)
+    finally:
+        consumer.close()
+    # The log rolled (with the default 100 MiB segments it would not have).
+    assert broker.active_segment("__consumer_offsets").name != "00000000000000000000.log"
+    # Two keys (one per partition) live on: the cleaner leaves the latest commit of each, plus
+    # whatever the active segment holds.
+    wait_for(lambda: stored_records(broker, "__consumer_offsets") < 40, timeout=60,
+             what="__consumer_offsets to be compacted")
+    assert stored_records(broker, "__consumer_offsets") >= 2
+    broker.restart()
+    consumer = make_consumer(broker.bootstrap, **{"group.id": group})
+    try:
+        committed = consumer.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)],
+                                       timeout=15)
+    finally:
+        consumer.close()
+    assert [(tp.partition, tp.offset, tp.error) for tp in committed] == [
+        (0, commits, None), (1, 10 * commits, None)]
