@@ -6,7 +6,6 @@ offsets survive it and a restart."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from confluent_kafka import KafkaError, TopicPartition
@@ -14,19 +13,10 @@ from confluent_kafka import KafkaError, TopicPartition
 import kafka_wire
 from kafka_wire import Record, build_record_batch
 from systest_helpers import (consume_partition, create_topic, make_consumer, make_producer,
-                             unique_topic)
+                             unique_topic, wait_for)
 
 ERR_INVALID_RECORD = 87
 FAST_CLEANER = {"log.cleaner.backoff.ms": "100", "log.flush.scheduler.interval.ms": "100"}
-
-
-def wait_for(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def checkpointed(broker, topic):
@@ -126,7 +116,7 @@ def test_cleaner_resumes_from_its_checkpoint_after_a_restart(broker):
     for round_ in range(4):
         assert deliver(broker.bootstrap, topic, [(k, b"%s=%d" % (k, round_)) for k in keys],
                        **{"linger.ms": 0}) == [None] * len(keys)
-    wait_for(lambda: (checkpointed(broker, topic) or 0) > 0, what="a cleaner checkpoint")
+    wait_for(lambda: (checkpointed(broker, topic) or 0) > 0, timeout=30, what="a cleaner checkpoint")
     broker.stop()
     resumed_at = checkpointed(broker, topic)
     broker.start()
@@ -142,7 +132,7 @@ def test_cleaner_resumes_from_its_checkpoint_after_a_restart(broker):
         filler += 1
         return passes.search(broker.stderr_text(current_only=True)) is not None
 
-    wait_for(cleaned_again, what="a cleaning pass after the restart")
+    wait_for(cleaned_again, timeout=30, what="a cleaning pass after the restart")
     first = passes.search(broker.stderr_text(current_only=True))
     assert int(first.group(1)) == resumed_at > 0
     latest = {m.key(): m.value() for m in consume_partition(broker.bootstrap, topic, 0)}

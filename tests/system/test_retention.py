@@ -13,7 +13,7 @@ import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from systest_helpers import consume_partition, create_topic, make_producer, unique_topic
+from systest_helpers import consume_partition, create_topic, make_producer, unique_topic, wait_for
 
 FAST_RETENTION = {"log.retention.check.interval.ms": "200", "log.flush.scheduler.interval.ms": "100"}
 FAST_CLEANER = {"log.cleaner.backoff.ms": "100", "log.flush.scheduler.interval.ms": "100"}
@@ -34,15 +34,6 @@ def produce(bootstrap, topic, records, timestamp=None):
 
 def segments(broker, topic):
     return sorted(broker.partition_dir(topic).glob("*.log"))
-
-
-def wait_for(predicate, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.broker_config(FAST_RETENTION)
