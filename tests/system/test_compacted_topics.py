@@ -169,3 +169,20 @@ def test_consumer_offsets_is_compacted_and_commits_survive_a_restart(broker):
         consumer.close()
     assert [(tp.partition, tp.offset, tp.error) for tp in committed] == [
         (0, commits, None), (1, 10 * commits, None)]
+
+
+def test_a_topic_altered_to_compact_starts_refusing_keyless_records(module_broker):
+    from confluent_kafka.admin import AdminClient, ConfigResource
+
+    topic = unique_topic("altered")
+    create_topic(module_broker.bootstrap, topic, 1)
+    assert deliver(module_broker.bootstrap, topic, [(None, b"before")], **{"linger.ms": 0}) == [None]
+    admin = AdminClient({"bootstrap.servers": module_broker.bootstrap})
+    resource = ConfigResource("topic", topic, set_config={"cleanup.policy": "compact"})
+    admin.alter_configs([resource])[resource].result(timeout=15)
+    errors = deliver(module_broker.bootstrap, topic, [(None, b"after"), (b"k", b"keyed")],
+                     **{"linger.ms": 0})
+    assert errors[0] is not None and errors[0].code() == KafkaError.INVALID_RECORD, errors
+    assert errors[1] is None
+    msgs = consume_partition(module_broker.bootstrap, topic, 0, expected=2)
+    assert [(m.offset(), m.key(), m.value()) for m in msgs] == [(0, None, b"before"), (1, b"k", b"keyed")]
