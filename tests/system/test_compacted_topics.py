@@ -99,6 +99,13 @@ def test_refusal_names_the_reason_and_every_keyless_record(module_broker):
         # took an offset.
         ok = kafka_wire.produce(conn, topic, 0, build_record_batch([Record(b"k", b"w")]), version=8)
         assert (ok.error_code, ok.base_offset, ok.record_errors, ok.error_message) == (0, 0, [], None)
+        # A batch claiming gzip whose records are not a gzip stream (CRC correct): the records
+        # cannot be checked for keys, so it is refused as corrupt, and nothing is appended.
+        bogus = build_record_batch([Record(b"k", b"v")], attributes=1)
+        bad = kafka_wire.produce(conn, topic, 0, bogus, version=8)
+        assert bad.error_code == kafka_wire.ERR_CORRUPT_MESSAGE
+        ok = kafka_wire.produce(conn, topic, 0, build_record_batch([Record(b"k", b"x")]), version=8)
+        assert (ok.error_code, ok.base_offset) == (0, 1)
 
 
 def test_keyless_records_are_fine_on_a_delete_topic(module_broker):
