@@ -110,5 +110,21 @@ TEST(LogCleanerTest, ARemovedLogLeavesTheCheckpoint) {
   EXPECT_EQ(checkpoint_text(dir.path()), "0\n1\nkept 0 9\n");
 }
 
+TEST(LogCleanerTest, EachDirectoryCheckpointsItsOwnLogs) {
+  TempDir a, b;
+  KeyOffsetMap map(1 << 20);
+  std::string error;
+  auto manager = LogManager::open({a.path(), b.path()}, error);
+  ASSERT_TRUE(manager) << error;
+  fill(*manager->create("one", 0, compacted_config()), "a");  // placed in a
+  fill(*manager->create("two", 0, compacted_config()), "a");  // placed in b
+  LogCleaner cleaner(*manager, {});
+  EXPECT_TRUE(cleaner.clean_one(map, kNow));
+  EXPECT_TRUE(cleaner.clean_one(map, kNow));
+  EXPECT_EQ(checkpoint_text(a.path()), "0\n1\none 0 4\n");
+  EXPECT_EQ(checkpoint_text(b.path()), "0\n1\ntwo 0 4\n");
+  EXPECT_EQ(manager->read_cleaner_checkpoints(), (OffsetMap{{{"one", 0}, 4}, {{"two", 0}, 4}}));
+}
+
 }  // namespace
 }  // namespace gregor::storage
