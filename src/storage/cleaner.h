@@ -60,6 +60,9 @@ struct CleanStats {
   int64_t bytes_written = 0;
   int64_t records_read = 0;
   int64_t records_kept = 0;
+  // The latest delete horizon of the tombstones the pass kept, -1 if it kept none: once it has
+  // passed, another pass would remove them all.
+  int64_t latest_delete_horizon = -1;
   int64_t map_keys = 0;
   int64_t map_memory_bytes = 0;
 };

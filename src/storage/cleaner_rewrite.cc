@@ -87,12 +87,15 @@ bool clean_batch(const BatchHeader& header, protocol::ByteView bytes, BatchClean
   context.stats.records_kept += static_cast<int64_t>(kept.size());
   if (kept.empty()) return true;
   const bool needs_horizon = keeps_tombstone && !header.has_delete_horizon();
-  if (static_cast<int32_t>(kept.size()) == read && !needs_horizon) {
-    return context.writer.add(bytes, header, context.now_ms);
-  }
   int64_t horizon = -1;
   if (header.has_delete_horizon()) horizon = header.first_timestamp;
   if (needs_horizon) horizon = context.now_ms + context.delete_retention_ms;
+  if (keeps_tombstone) {
+    context.stats.latest_delete_horizon = std::max(context.stats.latest_delete_horizon, horizon);
+  }
+  if (static_cast<int32_t>(kept.size()) == read && !needs_horizon) {
+    return context.writer.add(bytes, header, context.now_ms);
+  }
   protocol::BatchOptions options{.compression = header.compression(),
                                  .base_offset = header.base_offset,
                                  .partition_leader_epoch = header.partition_leader_epoch,

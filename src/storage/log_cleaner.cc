@@ -48,8 +48,9 @@ void LogCleaner::stop() {
 
 std::pair<std::shared_ptr<Log>, CleanableRange> LogCleaner::choose(int64_t now_ms,
                                                                    TopicPartition& chosen_tp) {
-  std::shared_ptr<Log> chosen;
-  CleanableRange range;
+  std::shared_ptr<Log> chosen, expired;  // expired: due only for its tombstones' horizon
+  CleanableRange range, expired_range;
+  TopicPartition expired_tp;
   const auto all = logs_.all();
   // Forget logs that were removed (or replaced by a new log of the same partition).
   std::erase_if(first_dirty_, [&](const auto& entry) {
@@ -67,6 +68,16 @@ std::pair<std::shared_ptr<Log>, CleanableRange> LogCleaner::choose(int64_t now_m
       chosen_tp = tp;
       range = candidate;
     }
+    if (!chosen && !expired && it != first_dirty_.end() && it->second.delete_horizon >= 0 &&
+        it->second.delete_horizon <= now_ms) {
+      expired = log;
+      expired_tp = tp;
+      expired_range = candidate;
+    }
+  }
+  if (!chosen && expired) {
+    chosen_tp = expired_tp;
+    return {expired, expired_range};
   }
   return {chosen, range};
 }
@@ -95,10 +106,16 @@ bool LogCleaner::clean_one(KeyOffsetMap& map, int64_t now_ms) {
   {
     std::lock_guard lock(mutex_);
     in_progress_.erase(chosen.get());
-    if (stats.error == ErrorCode::kNone) first_dirty_[tp] = Cleaned{chosen, stats.cleaned_upto};
+    if (stats.error == ErrorCode::kNone) {
+      first_dirty_[tp] = Cleaned{chosen, stats.cleaned_upto, stats.latest_delete_horizon};
+    }
   }
   if (stats.error == ErrorCode::kNone) checkpoint();
-  return stats.error == ErrorCode::kNone && stats.cleaned_upto > range.first_dirty;
+  // A pass for expired tombstones (range not due) makes no progress in offsets; any other pass
+  // must, or the thread would spin on a log it cannot advance (a full key map).
+  const bool progress =
+      stats.cleaned_upto > range.first_dirty || (!range.due && stats.segments > 0);
+  return stats.error == ErrorCode::kNone && progress;
 }
 
 void LogCleaner::checkpoint() {

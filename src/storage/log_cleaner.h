@@ -2,6 +2,10 @@
 // `compact` (Kafka's LogCleaner and LogCleanerManager). Each thread repeatedly picks the log
 // with the highest dirty ratio among those due (cleaner.h: cleanable_range) and not being
 // cleaned by another thread, runs one pass (clean_log), and sleeps backoff_ms when none is due.
+// A log none of whose dirty ratio or lags makes due is still cleaned once the latest delete
+// horizon of the tombstones its last pass kept has passed, so that tombstones of a log that
+// is no longer written to go away too (as Kafka does since KIP-534). That horizon is known only
+// for logs cleaned since the broker started.
 //
 // Memory: dedupe_buffer_bytes is split evenly between the threads' key maps (KeyOffsetMap),
 // allocated once at start.
@@ -60,6 +64,8 @@ class LogCleaner {
   struct Cleaned {
     std::weak_ptr<const Log> log;
     int64_t first_dirty = 0;
+    // CleanStats::latest_delete_horizon of the last pass (in memory only).
+    int64_t delete_horizon = -1;
   };
 
   void run(size_t index);

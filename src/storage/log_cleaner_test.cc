@@ -110,6 +110,27 @@ TEST(LogCleanerTest, ARemovedLogLeavesTheCheckpoint) {
   EXPECT_EQ(checkpoint_text(dir.path()), "0\n1\nkept 0 9\n");
 }
 
+// KIP-534 in a log nobody writes to any more: once the horizon of the tombstones the last pass
+// kept has passed, the log is cleaned again although it has nothing dirty.
+TEST(LogCleanerTest, ExpiredTombstonesAreRemovedWithoutNewWrites) {
+  TempDir dir;
+  KeyOffsetMap map(1 << 20);
+  auto manager = open_manager(dir.path());
+  auto log = manager->create("quiet", 0, compacted_config());
+  append(*log, {{"a", "1"}, {"b", "2"}});
+  append(*log, {{"a", std::nullopt}});
+  append(*log, {{"c", "3"}}, kNow);
+  LogCleaner cleaner(*manager, {});
+  EXPECT_TRUE(cleaner.clean_one(map, kNow));  // keeps the tombstone, horizon kNow + 1 h
+  EXPECT_EQ(read_all(*log),
+            (std::vector<Entry>{{1, "b", "2"}, {2, "a", std::nullopt}, {3, "c", "3"}}));
+  EXPECT_FALSE(cleaner.clean_one(map, kNow + kHour - 1));
+  EXPECT_TRUE(cleaner.clean_one(map, kNow + kHour));
+  EXPECT_EQ(read_all(*log), (std::vector<Entry>{{1, "b", "2"}, {3, "c", "3"}}));
+  EXPECT_FALSE(cleaner.clean_one(map, kNow + 2 * kHour));  // nothing left to remove
+  EXPECT_EQ(checkpoint_text(dir.path()), "0\n1\nquiet 0 3\n");
+}
+
 TEST(LogCleanerTest, EachDirectoryCheckpointsItsOwnLogs) {
   TempDir a, b;
   KeyOffsetMap map(1 << 20);

@@ -193,3 +193,20 @@ def test_a_topic_altered_to_compact_starts_refusing_keyless_records(module_broke
     assert errors[1] is None
     msgs = consume_partition(module_broker.bootstrap, topic, 0, expected=2)
     assert [(m.offset(), m.key(), m.value()) for m in msgs] == [(0, None, b"before"), (1, b"k", b"keyed")]
+
+
+@pytest.mark.broker_config(FAST_CLEANER)
+def test_tombstones_of_a_topic_no_longer_written_expire(broker):
+    topic = unique_topic("quiet")
+    create_topic(broker.bootstrap, topic, 1, **{
+        "cleanup.policy": "compact", "segment.bytes": "1024", "delete.retention.ms": "1500",
+        "min.cleanable.dirty.ratio": "0.01"})
+    records = [(b"a", b"1"), (b"b", b"2"), (b"a", None), (b"last", b"x" * 1100)]
+    assert deliver(broker.bootstrap, topic, records, **{"linger.ms": 0}) == [None] * 4
+    # No more writes: the first pass keeps the tombstone (and gives it a horizon), a later one
+    # removes it once the horizon has passed.
+    def tombstone_gone():
+        msgs = consume_partition(broker.bootstrap, topic, 0)
+        return [(m.offset(), m.key()) for m in msgs] == [(1, b"b"), (3, b"last")]
+
+    wait_for(tombstone_gone, timeout=30, what="the tombstone to expire")
