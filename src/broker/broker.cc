@@ -58,7 +58,8 @@ bool Broker::start(std::string& error) {
                                 config_.log_cleaner_backoff_ms});
     cleaner_->start();
   }
-  offsets_topic_ = std::make_unique<OffsetsTopic>(*this, config_.groups.offsets_topic_partitions);
+  offsets_topic_ = std::make_unique<OffsetsTopic>(*this, config_.groups.offsets_topic_partitions,
+                                                  config_.groups.offsets_topic_segment_bytes);
   groups_ = std::make_unique<coordinator::GroupCoordinator>(config_.groups, *offsets_topic_);
   if (groups_->load() != ErrorCode::kNone) {
     error = "cannot read the committed offsets in __consumer_offsets";
