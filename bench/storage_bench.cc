@@ -1,0 +1,134 @@
+// The log's hot paths in the page cache (no fsync): appending 16 KB batches to a Log, reading
+// from it as a fetch does, and the offset and time index lookups behind both. Results:
+// docs/performance.md, "Microbenchmarks".
+//
+//   bin/storage_bench
+#include <filesystem>
+#include <random>
+
+#include <benchmark/benchmark.h>
+
+#include "bench_batches.h"
+#include "storage/log.h"
+#include "storage/offset_index.h"
+#include "storage/time_index.h"
+
+namespace gregor::storage {
+namespace {
+
+constexpr size_t kBatchBytes = 16 << 10;
+constexpr int64_t kNow = bench::kFirstTimestamp;
+constexpr int32_t kFetchBytes = 1 << 20;  // librdkafka's default max.partition.fetch.bytes
+
+// A log in a fresh temporary directory, removed with it.
+class TempLog {
+ public:
+  explicit TempLog(int32_t segment_bytes) : dir_(bench::temp_dir()) {
+    LogConfig config;
+    config.segment_bytes = segment_bytes;
+    log_ = Log::open(dir_ + "/bench-0", config, false, 0).log;
+  }
+  ~TempLog() {
+    log_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  TempLog(const TempLog&) = delete;
+  TempLog& operator=(const TempLog&) = delete;
+
+  Log& log() { return *log_; }
+
+  // Appends `count` copies of `batch`; false on an error.
+  bool fill(std::vector<uint8_t>& batch, int64_t count) {
+    const std::vector<protocol::BatchHeader> headers{*protocol::parse_batch_header(batch)};
+    for (int64_t i = 0; i < count; ++i) {
+      if (log_->append(batch, headers, 0, kNow).error != ErrorCode::kNone) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string dir_;
+  std::shared_ptr<Log> log_;
+};
+
+// One 16 KB batch per iteration into a log with 64 MB segments: pwrite, index entries, rolls.
+void BM_LogAppend(benchmark::State& state) {
+  TempLog temp(64 << 20);
+  std::vector<uint8_t> batch = bench::make_batch(kBatchBytes);
+  for (auto _ : state) {
+    if (!temp.fill(batch, 1)) return state.SkipWithError("append failed");
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(batch.size()));
+  state.SetItemsProcessed(state.iterations());  // batches
+}
+BENCHMARK(BM_LogAppend)->Iterations(16384);  // 256 MB: four segments
+
+// A fetch from a random offset of a 64 MB segment of 16 KB batches, up to 1 MB. Arg 1: the high
+// watermark is the log end (a consumer catching up, nothing unreplicated); arg 0: the high
+// watermark is one batch short of the end, so the read must look at every batch header.
+void BM_LogRead(benchmark::State& state) {
+  TempLog temp(1 << 30);
+  std::vector<uint8_t> batch = bench::make_batch(kBatchBytes);
+  const int64_t batches = (64 << 20) / static_cast<int64_t>(batch.size());
+  if (!temp.fill(batch, batches)) return state.SkipWithError("append failed");
+  const int64_t end = temp.log().log_end_offset();
+  const int64_t records_per_batch = end / batches;
+  const int64_t high_watermark = state.range(0) ? end : end - records_per_batch;
+  std::mt19937_64 random(42);
+  std::uniform_int_distribution<int64_t> offsets(0, end - kFetchBytes / 100);
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    ReadResult result = temp.log().read(offsets(random), kFetchBytes, true, high_watermark);
+    if (result.slice) bytes += result.slice->size;
+  }
+  state.SetBytesProcessed(bytes);
+  state.SetItemsProcessed(state.iterations());  // fetches
+}
+BENCHMARK(BM_LogRead)->ArgName("hw_at_end")->Arg(1)->Arg(0);
+
+std::string index_path(const std::string& dir, const char* name) {
+  return dir + "/" + name;
+}
+
+// A full 10 MB offset index (segment.index.bytes' default: 1.3 M entries), random lookups.
+void BM_OffsetIndexLookup(benchmark::State& state) {
+  const std::string dir = bench::temp_dir();
+  constexpr int64_t kIndexBytes = 10 << 20;
+  auto index = OffsetIndex::open(index_path(dir, "0.index"), 0, kIndexBytes);
+  const int64_t entries = kIndexBytes / OffsetIndex::kEntrySize;
+  for (int64_t i = 0; i < entries; ++i)
+    index->append(i * 40, i * 4096);  // 40 records of 100 bytes per 4 KB index interval
+  std::mt19937_64 random(42);
+  std::uniform_int_distribution<int64_t> targets(0, entries * 40);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(index->lookup(targets(random)));
+  state.SetItemsProcessed(state.iterations());
+  state.counters["entries"] = static_cast<double>(entries);
+  index.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_OffsetIndexLookup);
+
+// A full 10 MB time index (873 K entries), random lookups by timestamp.
+void BM_TimeIndexLookup(benchmark::State& state) {
+  const std::string dir = bench::temp_dir();
+  constexpr int64_t kIndexBytes = 10 << 20;
+  auto index = TimeIndex::open(index_path(dir, "0.timeindex"), 0, kIndexBytes);
+  const int64_t entries = kIndexBytes / TimeIndex::kEntrySize - 1;  // last slot: for the roll
+  for (int64_t i = 0; i < entries; ++i)
+    index->maybe_append(kNow + i * 10, i * 40);
+  std::mt19937_64 random(42);
+  std::uniform_int_distribution<int64_t> targets(kNow, kNow + entries * 10);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(index->lookup(targets(random)));
+  state.SetItemsProcessed(state.iterations());
+  state.counters["entries"] = static_cast<double>(entries);
+  index.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_TimeIndexLookup);
+
+}  // namespace
+}  // namespace gregor::storage
+
+BENCHMARK_MAIN();
