@@ -63,17 +63,18 @@ void BM_LogAppend(benchmark::State& state) {
 }
 BENCHMARK(BM_LogAppend)->Iterations(16384);  // 256 MB: four segments
 
-// A fetch from a random offset of a 64 MB segment of 16 KB batches, up to 1 MB. Arg 1: the high
-// watermark is the log end (a consumer catching up, nothing unreplicated); arg 0: the high
-// watermark is one batch short of the end, so the read must look at every batch header.
+// A fetch of up to 1 MB from a random offset of a 64 MB segment. Arg batch_bytes: the size of
+// its batches (a producer that batches little writes 1 KB ones). Arg hw_at_end 1: the high
+// watermark is the log end (a consumer catching up); 0: it is one batch short of the end, so the
+// read cannot take the fast path to the end and must find where to stop.
 void BM_LogRead(benchmark::State& state) {
   TempLog temp(1 << 30);
-  std::vector<uint8_t> batch = bench::make_batch(kBatchBytes);
+  std::vector<uint8_t> batch = bench::make_batch(static_cast<size_t>(state.range(0)));
   const int64_t batches = (64 << 20) / static_cast<int64_t>(batch.size());
   if (!temp.fill(batch, batches)) return state.SkipWithError("append failed");
   const int64_t end = temp.log().log_end_offset();
   const int64_t records_per_batch = end / batches;
-  const int64_t high_watermark = state.range(0) ? end : end - records_per_batch;
+  const int64_t high_watermark = state.range(1) ? end : end - records_per_batch;
   std::mt19937_64 random(42);
   std::uniform_int_distribution<int64_t> offsets(0, end - kFetchBytes / 100);
   int64_t bytes = 0;
@@ -84,7 +85,12 @@ void BM_LogRead(benchmark::State& state) {
   state.SetBytesProcessed(bytes);
   state.SetItemsProcessed(state.iterations());  // fetches
 }
-BENCHMARK(BM_LogRead)->ArgName("hw_at_end")->Arg(1)->Arg(0);
+BENCHMARK(BM_LogRead)
+    ->ArgNames({"batch_bytes", "hw_at_end"})
+    ->Args({16 << 10, 1})
+    ->Args({16 << 10, 0})
+    ->Args({1 << 10, 1})
+    ->Args({1 << 10, 0});
 
 std::string index_path(const std::string& dir, const char* name) {
   return dir + "/" + name;
