@@ -92,45 +92,40 @@ BENCHMARK(BM_LogRead)
     ->Args({1 << 10, 1})
     ->Args({1 << 10, 0});
 
-std::string index_path(const std::string& dir, const char* name) {
-  return dir + "/" + name;
-}
+constexpr int64_t kIndexBytes = 10 << 20;  // segment.index.bytes' default
 
-// A full 10 MB offset index (segment.index.bytes' default: 1.3 M entries), random lookups.
-void BM_OffsetIndexLookup(benchmark::State& state) {
+// Fills a fresh index of kIndexBytes in a temporary directory with `fill(index, entries)`, then
+// measures lookups of random targets in [first_target, first_target + entries * step].
+template <typename Index, typename Fill>
+void bench_lookups(benchmark::State& state, const char* file_name, int64_t entries, Fill fill,
+                   int64_t first_target, int64_t step) {
   const std::string dir = bench::temp_dir();
-  constexpr int64_t kIndexBytes = 10 << 20;
-  auto index = OffsetIndex::open(index_path(dir, "0.index"), 0, kIndexBytes);
-  const int64_t entries = kIndexBytes / OffsetIndex::kEntrySize;
+  auto index = Index::open(dir + "/" + file_name, 0, kIndexBytes);
   for (int64_t i = 0; i < entries; ++i)
-    index->append(i * 40, i * 4096);  // 40 records of 100 bytes per 4 KB index interval
+    fill(*index, i);
   std::mt19937_64 random(42);
-  std::uniform_int_distribution<int64_t> targets(0, entries * 40);
+  std::uniform_int_distribution<int64_t> targets(first_target, first_target + entries * step);
   for (auto _ : state)
     benchmark::DoNotOptimize(index->lookup(targets(random)));
   state.SetItemsProcessed(state.iterations());
   state.counters["entries"] = static_cast<double>(entries);
   index.reset();
   std::filesystem::remove_all(dir);
+}
+
+// A full offset index (1.3 M entries): 40 records of 100 bytes per 4 KB index interval.
+void BM_OffsetIndexLookup(benchmark::State& state) {
+  bench_lookups<OffsetIndex>(
+      state, "0.index", kIndexBytes / OffsetIndex::kEntrySize,
+      [](OffsetIndex& index, int64_t i) { index.append(i * 40, i * 4096); }, 0, 40);
 }
 BENCHMARK(BM_OffsetIndexLookup);
 
-// A full 10 MB time index (873 K entries), random lookups by timestamp.
+// A full time index (873 K entries; the last slot is kept for the roll), lookups by timestamp.
 void BM_TimeIndexLookup(benchmark::State& state) {
-  const std::string dir = bench::temp_dir();
-  constexpr int64_t kIndexBytes = 10 << 20;
-  auto index = TimeIndex::open(index_path(dir, "0.timeindex"), 0, kIndexBytes);
-  const int64_t entries = kIndexBytes / TimeIndex::kEntrySize - 1;  // last slot: for the roll
-  for (int64_t i = 0; i < entries; ++i)
-    index->maybe_append(kNow + i * 10, i * 40);
-  std::mt19937_64 random(42);
-  std::uniform_int_distribution<int64_t> targets(kNow, kNow + entries * 10);
-  for (auto _ : state)
-    benchmark::DoNotOptimize(index->lookup(targets(random)));
-  state.SetItemsProcessed(state.iterations());
-  state.counters["entries"] = static_cast<double>(entries);
-  index.reset();
-  std::filesystem::remove_all(dir);
+  bench_lookups<TimeIndex>(
+      state, "0.timeindex", kIndexBytes / TimeIndex::kEntrySize - 1,
+      [](TimeIndex& index, int64_t i) { index.maybe_append(kNow + i * 10, i * 40); }, kNow, 10);
 }
 BENCHMARK(BM_TimeIndexLookup);
 
