@@ -4,15 +4,14 @@
 //
 //   bin/log_cleaner_bench --benchmark_counters_tabular=true
 #include <sys/resource.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
+#include "bench_batches.h"
 #include "protocol/records.h"
 #include "storage/cleaner.h"
 #include "storage/log.h"
@@ -23,12 +22,6 @@ namespace {
 constexpr int64_t kNow = 1'700'000'000'000;
 constexpr int kRecordsPerBatch = 100;
 constexpr size_t kValueBytes = 100;
-
-std::string temp_dir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base ? base : "/tmp") + "/gregor-bench-XXXXXX";
-  return ::mkdtemp(pattern.data()) ? pattern : std::string();
-}
 
 // A log of `records` records over `keys` distinct keys (round robin, so each key has
 // records / keys versions), in batches of 100 with `codec`, 64 MB segments, one record in
@@ -80,7 +73,7 @@ void BM_CleanLog(benchmark::State& state) {
   CleanStats stats;
   for (auto _ : state) {
     state.PauseTiming();
-    const std::string dir = temp_dir();
+    const std::string dir = bench::temp_dir();
     auto log = build_log(dir, records, keys, codec);
     const CleanableRange range = cleanable_range(*log, 0, kNow);
     state.ResumeTiming();

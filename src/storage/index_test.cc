@@ -44,6 +44,22 @@ TEST(OffsetIndexTest, AppendLookupAndFull) {
   EXPECT_EQ(index->last_entry()->offset, 120);
 }
 
+TEST(OffsetIndexTest, LookupByPosition) {
+  TempDir dir;
+  auto index = OffsetIndex::open(dir / "00000000000000000100.index", 100, 4 * 8);
+  ASSERT_TRUE(index);
+  ASSERT_TRUE(index->file().grow());
+  EXPECT_EQ(index->lookup_position(5000).position, 0);  // empty: {base, 0}
+  EXPECT_EQ(index->lookup_position(5000).offset, 100);
+  ASSERT_TRUE(index->append(110, 1000));
+  ASSERT_TRUE(index->append(120, 2000));
+  EXPECT_EQ(index->lookup_position(999).position, 0);
+  EXPECT_EQ(index->lookup_position(1000).offset, 110);
+  EXPECT_EQ(index->lookup_position(1999).offset, 110);
+  EXPECT_EQ(index->lookup_position(2000).offset, 120);
+  EXPECT_EQ(index->lookup_position(1 << 30).position, 2000);
+}
+
 TEST(OffsetIndexTest, TrimKeepsEntriesAndReopens) {
   TempDir dir;
   const std::string path = dir / "00000000000000000000.index";

@@ -15,11 +15,11 @@ OffsetIndex::Entry OffsetIndex::entry(int64_t i) const {
           static_cast<int64_t>(load_be32(p + 4))};
 }
 
-int64_t OffsetIndex::floor_slot(int64_t target, int64_t entries) const {
+int64_t OffsetIndex::floor_slot(int64_t Entry::*key, int64_t target, int64_t entries) const {
   int64_t lo = 0, hi = entries - 1, found = -1;
   while (lo <= hi) {
     const int64_t mid = lo + (hi - lo) / 2;
-    if (entry(mid).offset <= target) {
+    if (entry(mid).*key <= target) {
       found = mid;
       lo = mid + 1;
     } else {
@@ -30,7 +30,12 @@ int64_t OffsetIndex::floor_slot(int64_t target, int64_t entries) const {
 }
 
 OffsetIndex::Entry OffsetIndex::lookup(int64_t target) const {
-  const int64_t slot = floor_slot(target, file_->entries());
+  const int64_t slot = floor_slot(&Entry::offset, target, file_->entries());
+  return slot < 0 ? Entry{base_offset_, 0} : entry(slot);
+}
+
+OffsetIndex::Entry OffsetIndex::lookup_position(int64_t position) const {
+  const int64_t slot = floor_slot(&Entry::position, position, file_->entries());
   return slot < 0 ? Entry{base_offset_, 0} : entry(slot);
 }
 
@@ -50,7 +55,7 @@ bool OffsetIndex::append(int64_t offset, int64_t position) {
 }
 
 void OffsetIndex::truncate_to(int64_t offset) {
-  file_->truncate_to_entries(floor_slot(offset - 1, file_->entries()) + 1);
+  file_->truncate_to_entries(floor_slot(&Entry::offset, offset - 1, file_->entries()) + 1);
 }
 
 bool OffsetIndex::sane(int64_t log_size) const {

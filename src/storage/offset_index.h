@@ -31,6 +31,11 @@ class OffsetIndex {
 
   // The entry with the largest offset <= target, or {base, 0} when there is none.
   Entry lookup(int64_t target) const;
+  // The entry with the largest position <= `position`, or {base, 0} when there is none. Every
+  // batch that starts before the entry's position ends at or before it and has a last offset
+  // below the entry's offset (entries are (last offset, start position) of one batch), so a
+  // read can take all of them without looking at their headers.
+  Entry lookup_position(int64_t position) const;
   std::optional<Entry> last_entry() const;
   Entry entry(int64_t i) const;
 
@@ -52,8 +57,8 @@ class OffsetIndex {
  private:
   OffsetIndex(std::unique_ptr<IndexFile> file, int64_t base_offset)
       : file_(std::move(file)), base_offset_(base_offset) {}
-  // Index of the last entry whose offset is <= target, or -1.
-  int64_t floor_slot(int64_t target, int64_t entries) const;
+  // Index of the last entry whose `key` (offset or position: both increase) is <= target, or -1.
+  int64_t floor_slot(int64_t Entry::*key, int64_t target, int64_t entries) const;
 
   std::unique_ptr<IndexFile> file_;
   const int64_t base_offset_;
