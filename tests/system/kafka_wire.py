@@ -123,16 +123,37 @@ def encode_record(offset_delta: int, rec: Record) -> bytes:
     return zigzag_varint(len(body)) + bytes(body)
 
 
+CODECS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
+
+
+def compress(codec: str, data: bytes) -> bytes:
+    if codec == "gzip":
+        import gzip
+        return gzip.compress(data)
+    if codec == "lz4":
+        import lz4.frame
+        return lz4.frame.compress(data)
+    if codec == "zstd":
+        import zstandard
+        return zstandard.ZstdCompressor().compress(data)
+    if codec == "snappy":
+        import snappy
+        return snappy.compress(data)
+    return data
+
+
 def build_record_batch(
     records: list[Record],
     base_offset: int = 0,
     base_timestamp: int | None = None,
     attributes: int = 0,
+    codec: str = "none",
 ) -> bytes:
-    """An uncompressed RecordBatch v2 with a correct CRC32C."""
+    """A RecordBatch v2 with a correct CRC32C, its records compressed with `codec`."""
     if base_timestamp is None:
         base_timestamp = int(time.time() * 1000)
-    recs = b"".join(encode_record(i, r) for i, r in enumerate(records))
+    attributes |= CODECS[codec]
+    recs = compress(codec, b"".join(encode_record(i, r) for i, r in enumerate(records)))
     max_ts = base_timestamp + max((r.timestamp_delta for r in records), default=0)
     after_crc = struct.pack(
         ">hiqqqhii",
