@@ -5,16 +5,6 @@
 #include "broker/config_znode.h"
 
 namespace gregor::broker {
-namespace {
-
-const LogConfigKey* find_broker_key(std::string_view name) {
-  for (const auto& key : log_config_keys()) {
-    if (key.broker_key == name) return &key;
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 DynamicBrokerConfig::DynamicBrokerConfig(cluster::MetadataStore& store, int32_t broker_id,
                                          storage::LogConfig static_defaults)
@@ -27,21 +17,7 @@ std::string DynamicBrokerConfig::path(DynamicScope scope) const {
 
 bool DynamicBrokerConfig::apply(storage::LogConfig& config, const TopicConfigs& overrides,
                                 std::string& error) {
-  for (const auto& [name, value] : overrides) {
-    const LogConfigKey* key = find_broker_key(name);
-    if (key == nullptr) {
-      error = "Cannot update these configs dynamically: " + name +
-              " (set it in server.properties; the log defaults log.*, message.max.bytes are "
-              "dynamic)";
-      return false;
-    }
-    std::string reason;
-    if (!key->apply(config, value, reason)) {
-      error = "Invalid value " + value + " for configuration " + name + ": " + reason;
-      return false;
-    }
-  }
-  return true;
+  return apply_log_configs(config, overrides, KeyLevel::kBroker, error);
 }
 
 void DynamicBrokerConfig::load() {

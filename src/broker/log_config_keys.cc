@@ -125,15 +125,21 @@ std::span<const LogConfigKey> log_config_keys() {
   return kKeys;
 }
 
-bool apply_topic_configs(storage::LogConfig& config, const TopicConfigs& overrides,
-                         std::string& error) {
+bool apply_log_configs(storage::LogConfig& config, const TopicConfigs& overrides, KeyLevel level,
+                       std::string& error) {
   for (const auto& [name, value] : overrides) {
     const LogConfigKey* key = nullptr;
     for (const auto& candidate : kKeys) {
-      if (candidate.topic_key == name) key = &candidate;
+      if ((level == KeyLevel::kTopic ? candidate.topic_key : candidate.broker_key) == name) {
+        key = &candidate;
+      }
     }
     if (key == nullptr) {
-      error = "Unknown topic config name: " + name;
+      error = level == KeyLevel::kTopic
+                  ? "Unknown topic config name: " + name
+                  : "Cannot update these configs dynamically: " + name +
+                        " (set it in server.properties; the log defaults log.*, "
+                        "message.max.bytes are dynamic)";
       return false;
     }
     std::string reason;
@@ -143,6 +149,11 @@ bool apply_topic_configs(storage::LogConfig& config, const TopicConfigs& overrid
     }
   }
   return true;
+}
+
+bool apply_topic_configs(storage::LogConfig& config, const TopicConfigs& overrides,
+                         std::string& error) {
+  return apply_log_configs(config, overrides, KeyLevel::kTopic, error);
 }
 
 }  // namespace gregor::broker

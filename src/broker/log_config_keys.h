@@ -32,4 +32,11 @@ using TopicConfigs = std::map<std::string, std::string, std::less<>>;
 bool apply_topic_configs(storage::LogConfig& config, const TopicConfigs& overrides,
                          std::string& error);
 
+// The same with the keys named at either level: topic keys (retention.ms) or broker keys
+// (log.retention.ms, for dynamic broker configs; an unknown one is "Cannot update these configs
+// dynamically").
+enum class KeyLevel { kTopic, kBroker };
+bool apply_log_configs(storage::LogConfig& config, const TopicConfigs& overrides, KeyLevel level,
+                       std::string& error);
+
 }  // namespace gregor::broker

@@ -11,13 +11,18 @@
 
 namespace gregor::cli {
 
-struct PerfProduceArgs {
-  std::string topic;
+// What the producing commands (produce, e2e) share.
+struct SendOptions {
   int64_t records = 1000000;
   int record_size = 100;
   double throughput = -1;  // records/s; <= 0: as fast as possible
   std::string acks = "1";
   int linger_ms = 5;
+};
+
+struct PerfProduceArgs {
+  std::string topic;
+  SendOptions send;
   int batch_size = 1000000;  // bytes per partition batch
   std::string compression = "none";
   int64_t key_count = 0;   // 0: no keys; otherwise keys key-0 .. key-(N-1) in turn
@@ -36,11 +41,7 @@ struct PerfConsumeArgs {
 
 struct PerfE2eArgs {
   std::string topic;
-  int64_t records = 10000;
-  int record_size = 100;
-  double throughput = 1000;
-  std::string acks = "1";
-  int linger_ms = 0;
+  SendOptions send{10000, 100, 1000, "1", 0};
   double max_seconds = 120;
   std::vector<std::string> properties;
 };

@@ -31,24 +31,31 @@ std::string perf_payload(int size) {
 
 namespace {
 
+// --records, --record-size (at least `min_size`: e2e stamps the first 8 bytes), --throughput,
+// --acks, --linger-ms.
+void add_send_options(CLI::App* c, SendOptions& send, int min_size, const char* throughput_help) {
+  c->add_option("--records", send.records, "How many records to send")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  c->add_option(
+       "--record-size", send.record_size,
+       min_size > 0 ? "Bytes of each record's value (>= 8)" : "Bytes of each record's value")
+      ->check(CLI::Range(min_size, 100 << 20))
+      ->capture_default_str();
+  c->add_option("--throughput", send.throughput, throughput_help)->capture_default_str();
+  c->add_option("--acks", send.acks, "Acknowledgement: 0, 1 or all")
+      ->check(CLI::IsMember({"0", "1", "all", "-1"}))
+      ->capture_default_str();
+  c->add_option("--linger-ms", send.linger_ms, "linger.ms of the producer")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
 void add_produce(CLI::App& perf, const GlobalOptions& options) {
   auto args = std::make_shared<PerfProduceArgs>();
   auto* c = perf.add_subcommand("produce", "Measure producer throughput and ack latency");
   c->add_option("topic", args->topic, "Topic to produce to (must exist)")->required();
-  c->add_option("--records", args->records, "How many records to send")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  c->add_option("--record-size", args->record_size, "Bytes of each record's value")
-      ->check(CLI::Range(0, 100 << 20))
-      ->capture_default_str();
-  c->add_option("--throughput", args->throughput, "Records per second at most (-1: no limit)")
-      ->capture_default_str();
-  c->add_option("--acks", args->acks, "Acknowledgement: 0, 1 or all")
-      ->check(CLI::IsMember({"0", "1", "all", "-1"}))
-      ->capture_default_str();
-  c->add_option("--linger-ms", args->linger_ms, "linger.ms of the producer")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_send_options(c, args->send, 0, "Records per second at most (-1: no limit)");
   c->add_option("--batch-size", args->batch_size, "batch.size of the producer, bytes")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -95,21 +102,7 @@ void add_e2e(CLI::App& perf, const GlobalOptions& options) {
   auto args = std::make_shared<PerfE2eArgs>();
   auto* c = perf.add_subcommand("e2e", "Measure end-to-end latency (produce to consume)");
   c->add_option("topic", args->topic, "Topic to use (must exist)")->required();
-  c->add_option("--records", args->records, "How many records")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  c->add_option("--record-size", args->record_size, "Bytes of each record's value (>= 8)")
-      ->check(CLI::Range(8, 100 << 20))
-      ->capture_default_str();
-  c->add_option("--throughput", args->throughput, "Records per second")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  c->add_option("--acks", args->acks, "Acknowledgement: 0, 1 or all")
-      ->check(CLI::IsMember({"0", "1", "all", "-1"}))
-      ->capture_default_str();
-  c->add_option("--linger-ms", args->linger_ms, "linger.ms of the producer")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_send_options(c, args->send, 8, "Records per second");
   c->add_option("--max-seconds", args->max_seconds, "Give up after this long")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -68,13 +68,13 @@ struct Signals {
 };
 
 void produce_stamped(rd_kafka_t* rk, const PerfE2eArgs& args, const Signals& signals) {
-  std::string value = perf_payload(std::max(args.record_size, 8));
+  std::string value = perf_payload(std::max(args.send.record_size, 8));
   while (!signals.warmed_up && !signals.stop) {
     send(rk, args.topic, value, -1);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  Pacer pacer(args.throughput, Clock::now());
-  for (int64_t i = 0; i < args.records && !signals.stop; ++i) {
+  Pacer pacer(args.send.throughput, Clock::now());
+  for (int64_t i = 0; i < args.send.records && !signals.stop; ++i) {
     wait_for(pacer.due(Clock::now()));
     send(rk, args.topic, value, nanos_now());
   }
@@ -85,8 +85,8 @@ void produce_stamped(rd_kafka_t* rk, const PerfE2eArgs& args, const Signals& sig
 }  // namespace
 
 void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
-  ClientProperties producer_props = {{"acks", args.acks},
-                                     {"linger.ms", std::to_string(args.linger_ms)}};
+  ClientProperties producer_props = {{"acks", args.send.acks},
+                                     {"linger.ms", std::to_string(args.send.linger_ms)}};
   ClientProperties consumer_props = {{"group.id", "gregor-perf-e2e"},
                                      {"enable.auto.commit", "false"},
                                      {"fetch.wait.max.ms", "100"}};
@@ -111,7 +111,7 @@ void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
   auto last_print = start;
   auto measured_from = start;
   int64_t printed = 0;
-  while (received < args.records && Clock::now() < deadline && error.empty()) {
+  while (received < args.send.records && Clock::now() < deadline && error.empty()) {
     rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer.handle(), 100);
     if (message == nullptr) continue;
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -140,9 +140,9 @@ void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
   sender.join();
   rd_kafka_consumer_close(consumer.handle());
   if (!error.empty()) throw CliError("consume failed: " + error);
-  if (received < args.records) {
-    throw CliError(fmt::format("only {} of {} records arrived within {} s", received, args.records,
-                               args.max_seconds));
+  if (received < args.send.records) {
+    throw CliError(fmt::format("only {} of {} records arrived within {} s", received,
+                               args.send.records, args.max_seconds));
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - measured_from).count();
   print_summary({"e2e", received, bytes, 0, seconds, &latency}, options.output, std::cout);

@@ -42,8 +42,8 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
 }
 
 ClientProperties producer_properties(const PerfProduceArgs& args) {
-  ClientProperties props = {{"acks", args.acks},
-                            {"linger.ms", std::to_string(args.linger_ms)},
+  ClientProperties props = {{"acks", args.send.acks},
+                            {"linger.ms", std::to_string(args.send.linger_ms)},
                             {"batch.size", std::to_string(args.batch_size)},
                             {"compression.type", args.compression},
                             // The local queue must not be what limits the rate.
@@ -87,7 +87,7 @@ void run_perf_produce(const GlobalOptions& options, const PerfProduceArgs& args)
                 });
   rd_kafka_t* rk = client.handle();
   if (!args.mock) Client::topic(*client.metadata(), args.topic);  // fail early if unknown
-  const std::string payload = perf_payload(args.record_size);
+  const std::string payload = perf_payload(args.send.record_size);
   std::vector<std::string> keys;
   for (int64_t k = 0; k < args.key_count; ++k)
     keys.push_back(fmt::format("key-{}", k));
@@ -95,10 +95,10 @@ void run_perf_produce(const GlobalOptions& options, const PerfProduceArgs& args)
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(args.max_seconds));
-  Pacer pacer(args.throughput, start);
+  Pacer pacer(args.send.throughput, start);
   Progress progress(acks);
   int64_t sent = 0;
-  for (; sent < args.records && acks.errors == 0; ++sent) {
+  for (; sent < args.send.records && acks.errors == 0; ++sent) {
     const auto now = Clock::now();
     if (args.max_seconds > 0 && now >= deadline) break;
     if (const auto wait = pacer.due(now); wait > Clock::duration::zero()) {
