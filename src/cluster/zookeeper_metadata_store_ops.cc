@@ -150,7 +150,7 @@ bool parse_zookeeper_connect(const std::string& connect, ZooKeeperMetadataStore:
   std::string hosts = connect.substr(0, slash);
   std::string chroot = slash == std::string::npos ? "" : connect.substr(slash);
   if (hosts.empty()) {
-    error = "zookeeper.connect names no server: '" + connect + "'";
+    error = "no ZooKeeper server named";
     return false;
   }
   std::string normalised;
@@ -158,7 +158,7 @@ bool parse_zookeeper_connect(const std::string& connect, ZooKeeperMetadataStore:
     size_t end = std::min(hosts.find(',', start), hosts.size());
     std::string host = hosts.substr(start, end - start);
     if (host.empty() || host.front() == ':') {
-      error = "zookeeper.connect has an empty host in '" + connect + "'";
+      error = "empty host in the server list";
       return false;
     }
     if (host.find(':') == std::string::npos) host += ":2181";  // ZooKeeper's default port
@@ -167,7 +167,7 @@ bool parse_zookeeper_connect(const std::string& connect, ZooKeeperMetadataStore:
   }
   if (chroot == "/") chroot.clear();
   if (!chroot.empty() && !valid_path(chroot)) {
-    error = "zookeeper.connect has an invalid chroot path '" + chroot + "'";
+    error = "invalid chroot path '" + chroot + "'";
     return false;
   }
   options.hosts = std::move(normalised);

@@ -271,13 +271,13 @@ TEST(ConnectStringTest, RejectsMalformedValues) {
   ZooKeeperMetadataStore::Options options;
   std::string error;
   EXPECT_FALSE(parse_zookeeper_connect("", options, error));
-  EXPECT_EQ(error, "zookeeper.connect names no server: ''");
+  EXPECT_EQ(error, "no ZooKeeper server named");
   EXPECT_FALSE(parse_zookeeper_connect("/chroot", options, error));
-  EXPECT_EQ(error, "zookeeper.connect names no server: '/chroot'");
+  EXPECT_EQ(error, "no ZooKeeper server named");
   EXPECT_FALSE(parse_zookeeper_connect("a:1,,b:2", options, error));
-  EXPECT_EQ(error, "zookeeper.connect has an empty host in 'a:1,,b:2'");
+  EXPECT_EQ(error, "empty host in the server list");
   EXPECT_FALSE(parse_zookeeper_connect("a:1/x//y", options, error));
-  EXPECT_EQ(error, "zookeeper.connect has an invalid chroot path '/x//y'");
+  EXPECT_EQ(error, "invalid chroot path '/x//y'");
   EXPECT_FALSE(parse_zookeeper_connect("a:1/x/", options, error));
 }
 
