@@ -1,0 +1,143 @@
+"""A broker whose metadata lives in a real ZooKeeper (zookeeper.connect): its registration under
+/brokers/ids as Kafka tools see it, topics stored in Kafka's znodes, the registration going away
+with the broker, and the start-up errors (duplicate broker.id, unreachable or malformed
+zookeeper.connect)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import pytest
+
+from systest_helpers import (
+    consume_partition,
+    create_topic,
+    free_port,
+    make_producer,
+    produce_sync,
+    unique_topic,
+)
+
+CHROOT = "/gregor"
+SESSION_TIMEOUT_MS = 4000
+
+
+def zk_broker(broker_factory, zookeeper, name="broker", **overrides):
+    props = {
+        "zookeeper.connect": zookeeper.hosts + CHROOT,
+        "zookeeper.session.timeout.ms": str(SESSION_TIMEOUT_MS),
+    }
+    props.update(overrides)
+    return broker_factory(props, name=name)
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout}s: {what}")
+
+
+def test_broker_registers_as_kafka_does(broker_factory, zookeeper):
+    broker = zk_broker(broker_factory, zookeeper)
+    zk = zookeeper.client(CHROOT)
+    try:
+        assert zk.get_children("/brokers/ids") == ["0"]
+        data, stat = zk.get("/brokers/ids/0")
+        assert stat.ephemeralOwner != 0
+        registration = json.loads(data)
+        assert registration["version"] == 5
+        assert registration["endpoints"] == [f"PLAINTEXT://127.0.0.1:{broker.port}"]
+        assert registration["listener_security_protocol_map"] == {"PLAINTEXT": "PLAINTEXT"}
+        assert (registration["host"], registration["port"]) == ("127.0.0.1", broker.port)
+        assert registration["jmx_port"] == -1 and registration["rack"] is None
+        assert registration["features"] == {} and registration["timestamp"].isdigit()
+        for path in ("/brokers/topics", "/config/topics", "/config/changes", "/admin/delete_topics",
+                     "/isr_change_notification", "/cluster/id"):
+            assert zk.exists(path), path
+        assert json.loads(zk.get("/cluster/id")[0])["id"]
+        assert not zookeeper.client().exists("/brokers/ids"), "the chroot confines the broker"
+    finally:
+        zk.stop()
+    # What an operator types to see the live brokers.
+    assert "[0]" in zookeeper.cli("ls", CHROOT + "/brokers/ids")
+
+
+def test_topics_live_in_zookeeper_and_serve_clients(broker_factory, zookeeper):
+    broker = zk_broker(broker_factory, zookeeper)
+    topic = unique_topic("zk")
+    create_topic(broker.bootstrap, topic, partitions=2, **{"retention.ms": "3600000"})
+    producer = make_producer(broker.bootstrap)
+    for i in range(20):
+        err, _ = produce_sync(producer, topic, value=f"v{i}".encode(), partition=i % 2)
+        assert err is None, err
+
+    zk = zookeeper.client(CHROOT)
+    try:
+        assignment = json.loads(zk.get(f"/brokers/topics/{topic}")[0])
+        assert assignment["partitions"] == {"0": [0], "1": [0]}
+        assert json.loads(zk.get(f"/config/topics/{topic}")[0])["config"]["retention.ms"] == "3600000"
+    finally:
+        zk.stop()
+
+    broker.restart()  # the topic comes back from ZooKeeper, its records from the log
+    values = sorted(m.value() for p in (0, 1) for m in consume_partition(broker.bootstrap, topic, p, expected=10))
+    assert values == sorted(f"v{i}".encode() for i in range(20))
+
+
+def test_registration_goes_with_the_broker(broker_factory, zookeeper):
+    broker = zk_broker(broker_factory, zookeeper)
+    zk = zookeeper.client(CHROOT)
+    try:
+        assert zk.exists("/brokers/ids/0")
+        broker.stop(signal.SIGTERM)  # closes its session: the node goes at once
+        assert not zk.exists("/brokers/ids/0")
+
+        broker.start()
+        assert zk.exists("/brokers/ids/0")
+        broker.kill9()  # nobody closes the session: it expires after the session timeout
+        wait_until(lambda: not zk.exists("/brokers/ids/0"), SESSION_TIMEOUT_MS / 1000 * 5,
+                   "registration of the killed broker expired")
+        assert zk.get_children("/brokers/ids") == []
+    finally:
+        zk.stop()
+
+
+def test_second_broker_with_the_same_id_is_refused(broker_factory, zookeeper):
+    first = zk_broker(broker_factory, zookeeper)
+    second = broker_factory({"zookeeper.connect": zookeeper.hosts + CHROOT}, start=False, name="second")
+    second.launch()
+    assert second.proc.wait(timeout=60) == 1
+    assert second.stderr_text().strip().splitlines()[-1] == (
+        "gregor-server: broker.id 0 is already registered at /brokers/ids/0: another broker with "
+        "this id is running (or died less than zookeeper.session.timeout.ms ago)")
+    assert first.alive()
+    zk = zookeeper.client(CHROOT)
+    try:
+        registration = json.loads(zk.get("/brokers/ids/0")[0])
+        assert registration["port"] == first.port, "the first broker keeps its registration"
+    finally:
+        zk.stop()
+
+
+@pytest.mark.parametrize(
+    "connect, message",
+    [
+        ("127.0.0.1:{port}", "cannot connect to ZooKeeper (zookeeper.connect=127.0.0.1:{port}): no ZooKeeper "
+                             "server of 127.0.0.1:{port} answered within 1000 ms"),
+        ("127.0.0.1:{port}/bad//chroot", "invalid value '127.0.0.1:{port}/bad//chroot' for zookeeper.connect: "
+                                         "invalid chroot path '/bad//chroot'"),
+    ],
+)
+def test_unusable_zookeeper_connect_stops_start_up(broker_factory, connect, message):
+    port = free_port()  # nothing listens there
+    broker = broker_factory(
+        {"zookeeper.connect": connect.format(port=port), "zookeeper.connection.timeout.ms": "1000"},
+        start=False)
+    broker.launch()
+    assert broker.proc.wait(timeout=60) == 1
+    assert broker.stderr_text().strip().splitlines()[-1] == "gregor-server: " + message.format(port=port)
