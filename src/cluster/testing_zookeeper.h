@@ -94,7 +94,6 @@ class TestZooKeeper {
   // Stops the server by PID (SIGTERM, then SIGKILL if it lingers) and reaps it.
   void stop() {
     if (pid_ <= 0) return;
-    ::kill(pid_, SIGCONT);  // a paused server cannot act on SIGTERM
     ::kill(pid_, SIGTERM);
     for (int attempt = 0; attempt < 100; ++attempt) {
       if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return void(pid_ = -1);
@@ -104,12 +103,6 @@ class TestZooKeeper {
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
-
-  // Freezes the server (SIGSTOP) and lets it go on (SIGCONT). Its sessions' clocks keep
-  // running meanwhile: a pause longer than a session's timeout makes the server expire that
-  // session as soon as it resumes, as if the client had been cut off.
-  void pause() { ::kill(pid_, SIGSTOP); }
-  void resume() { ::kill(pid_, SIGCONT); }
 
   bool running() const { return pid_ > 0; }
 
@@ -169,6 +162,8 @@ class TestZooKeeper {
   bool answers() const {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
+    timeval timeout{1, 0};  // a server still starting may accept and stay silent
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
     sockaddr_in addr = loopback(port_);
     bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
               ::write(fd, "srvr", 4) == 4;

@@ -28,10 +28,6 @@ Stat stat_of(const ZkStat& s) {
           s.dataLength < 0 ? 0 : s.dataLength};
 }
 
-int flags_of(CreateMode mode) {
-  return (is_ephemeral(mode) ? ZOO_EPHEMERAL : 0) | (is_sequential(mode) ? ZOO_SEQUENCE : 0);
-}
-
 // Reads a node's data into `data`, growing the buffer when the first read was cut short (the C
 // client copies at most the buffer's size and reports the full length in the Stat).
 int read_data(zhandle_t* zh, const std::string& path, Session::Armed armed, std::string& data,
@@ -136,27 +132,20 @@ StoreError ZooKeeperMetadataStore::expire_session() {
   return StoreError::kOk;
 }
 
-StoreError ZooKeeperMetadataStore::set_servers(const std::string& hosts) {
-  auto s = session();
-  if (!s) return StoreError::kSessionExpired;
-  return s->error_of(zoo_set_servers(s->handle(), hosts.c_str()), "set servers");
-}
-
 void ZooKeeperMetadataStore::wait_for_watchers() {
   if (auto s = session()) s->wait_for_watchers();
 }
 
 StoreError ZooKeeperMetadataStore::create(const std::string& path, std::string data,
                                           CreateMode mode, std::string* created_path) {
-  bool valid = is_sequential(mode) ? valid_path(path + "0") : valid_path(path);
-  if (!valid || data.size() > kMaxDataBytes) return StoreError::kBadArguments;
-  if (path == "/" && !is_sequential(mode)) return StoreError::kNodeExists;
+  StoreError checked = check_arguments(StoreOp::Kind::kCreate, path, data.size(), mode);
+  if (checked != StoreError::kOk) return checked;
   auto s = session();
   if (!s) return StoreError::kSessionExpired;
   std::string made(path.size() + 16, '\0');  // room for the 10-digit sequence suffix
-  int rc =
-      zoo_create(s->handle(), path.c_str(), data.data(), static_cast<int>(data.size()),
-                 &ZOO_OPEN_ACL_UNSAFE, flags_of(mode), made.data(), static_cast<int>(made.size()));
+  int rc = zoo_create(s->handle(), path.c_str(), data.data(), static_cast<int>(data.size()),
+                      &ZOO_OPEN_ACL_UNSAFE, zookeeper_internal::create_flags(mode), made.data(),
+                      static_cast<int>(made.size()));
   if (rc == ZOK && created_path) *created_path = made.c_str();
   return s->error_of(rc, "create");
 }
@@ -194,7 +183,8 @@ StoreError ZooKeeperMetadataStore::get(const std::string& path, std::string& dat
 
 StoreError ZooKeeperMetadataStore::set(const std::string& path, std::string data,
                                        int32_t expected_version, Stat* stat) {
-  if (!valid_path(path) || data.size() > kMaxDataBytes) return StoreError::kBadArguments;
+  StoreError checked = check_arguments(StoreOp::Kind::kSet, path, data.size());
+  if (checked != StoreError::kOk) return checked;
   auto s = session();
   if (!s) return StoreError::kSessionExpired;
   ZkStat zstat{};
@@ -205,7 +195,8 @@ StoreError ZooKeeperMetadataStore::set(const std::string& path, std::string data
 }
 
 StoreError ZooKeeperMetadataStore::remove(const std::string& path, int32_t expected_version) {
-  if (!valid_path(path) || path == "/") return StoreError::kBadArguments;
+  StoreError checked = check_arguments(StoreOp::Kind::kRemove, path, 0);
+  if (checked != StoreError::kOk) return checked;
   auto s = session();
   if (!s) return StoreError::kSessionExpired;
   return s->error_of(zoo_delete(s->handle(), path.c_str(), expected_version), "delete");

@@ -92,11 +92,6 @@ class ZooKeeperMetadataStore final : public MetadataStore {
   // exercise the broker's and the controller's failover without waiting for a real expiry.
   StoreError expire_session();
 
-  // Points the client at another list of servers ("host:port,...", no chroot), as ZooKeeper's
-  // zoo_set_servers does; the session follows if it reaches one in time. Tests use it to cut a
-  // session off from the ensemble until it expires for real.
-  StoreError set_servers(const std::string& hosts);
-
   // Returns once every watcher triggered by an event this session has already received has
   // run. Must not be called from a watcher. Lets tests check what a change made this session's
   // watchers do, without waiting for a duration.
@@ -104,6 +99,10 @@ class ZooKeeperMetadataStore final : public MetadataStore {
 
  private:
   explicit ZooKeeperMetadataStore(Options options);
+  // What the server would refuse anyway (malformed path, data over kMaxDataBytes, removing or
+  // re-creating "/"), decided before anything is sent, with the embedded store's results.
+  static StoreError check_arguments(StoreOp::Kind kind, const std::string& path, size_t data_size,
+                                    CreateMode mode = CreateMode::kPersistent);
   std::shared_ptr<zookeeper_internal::Session> session() const;
   StoreError remove_subtree(const std::string& path);
 

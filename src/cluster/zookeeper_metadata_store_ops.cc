@@ -18,18 +18,6 @@ constexpr size_t kRemoveBatch = 500;
 // Fresh walks of the subtree when concurrent changes made a batch fail.
 constexpr int kRemoveAttempts = 5;
 
-// What the server would refuse anyway, decided here so that no request is sent for it.
-StoreError check_op(const StoreOp& op) {
-  bool sequential = op.kind == StoreOp::Kind::kCreate && is_sequential(op.mode);
-  if (!valid_path(sequential ? op.path + "0" : op.path)) return StoreError::kBadArguments;
-  if (op.data.size() > kMaxDataBytes) return StoreError::kBadArguments;
-  if (op.kind == StoreOp::Kind::kRemove && op.path == "/") return StoreError::kBadArguments;
-  if (op.kind == StoreOp::Kind::kCreate && !sequential && op.path == "/") {
-    return StoreError::kNodeExists;
-  }
-  return StoreError::kOk;
-}
-
 // Ops before `failed` are reported kOk (nothing was applied), those after it not tried.
 void report_failure(std::vector<OpResult>* results, size_t failed, StoreError error) {
   if (!results) return;
@@ -39,6 +27,16 @@ void report_failure(std::vector<OpResult>* results, size_t failed, StoreError er
 }
 
 }  // namespace
+
+StoreError ZooKeeperMetadataStore::check_arguments(StoreOp::Kind kind, const std::string& path,
+                                                   size_t data_size, CreateMode mode) {
+  bool sequential = kind == StoreOp::Kind::kCreate && is_sequential(mode);
+  if (!valid_path(sequential ? path + "0" : path)) return StoreError::kBadArguments;
+  if (data_size > kMaxDataBytes) return StoreError::kBadArguments;
+  if (kind == StoreOp::Kind::kRemove && path == "/") return StoreError::kBadArguments;
+  if (kind == StoreOp::Kind::kCreate && !sequential && path == "/") return StoreError::kNodeExists;
+  return StoreError::kOk;
+}
 
 StoreError ZooKeeperMetadataStore::remove_recursive(const std::string& path) {
   if (!valid_path(path) || path == "/") return StoreError::kBadArguments;
@@ -83,7 +81,9 @@ StoreError ZooKeeperMetadataStore::multi(const std::vector<StoreOp>& ops,
                                          std::vector<OpResult>* results) {
   if (results) results->assign(ops.size(), OpResult{});
   for (size_t i = 0; i < ops.size(); ++i) {
-    if (StoreError e = check_op(ops[i]); e != StoreError::kOk) {
+    const StoreOp& op = ops[i];
+    if (StoreError e = check_arguments(op.kind, op.path, op.data.size(), op.mode);
+        e != StoreError::kOk) {
       report_failure(results, i, e);
       return e;
     }
@@ -107,11 +107,9 @@ StoreError ZooKeeperMetadataStore::multi(const std::vector<StoreOp>& ops,
     switch (op.kind) {
       case StoreOp::Kind::kCreate: {
         made[i].assign(op.path.size() + 16, '\0');
-        int flags = (is_ephemeral(op.mode) ? ZOO_EPHEMERAL : 0) |
-                    (is_sequential(op.mode) ? ZOO_SEQUENCE : 0);
         zoo_create_op_init(&zops[i], op.path.c_str(), op.data.data(), data_size,
-                           &ZOO_OPEN_ACL_UNSAFE, flags, made[i].data(),
-                           static_cast<int>(made[i].size()));
+                           &ZOO_OPEN_ACL_UNSAFE, zookeeper_internal::create_flags(op.mode),
+                           made[i].data(), static_cast<int>(made[i].size()));
         break;
       }
       case StoreOp::Kind::kSet:

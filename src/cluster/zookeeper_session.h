@@ -67,4 +67,9 @@ class Session {
   zhandle_t* zh_ = nullptr;
 };
 
+// The C client's create flags for `mode`.
+inline int create_flags(CreateMode mode) {
+  return (is_ephemeral(mode) ? ZOO_EPHEMERAL : 0) | (is_sequential(mode) ? ZOO_SEQUENCE : 0);
+}
+
 }  // namespace gregor::cluster::zookeeper_internal
