@@ -36,7 +36,7 @@ TEST(BrokerConfigTest, ParsesListenersAndDirs) {
   EXPECT_EQ(config->log_dirs, (std::vector<std::string>{"/a", "/b"}));
 }
 
-TEST(BrokerConfigTest, ZooKeeperKeys) {
+TEST(BrokerConfigTest, MetadataStoreKeys) {
   std::string error;
   auto config = parse({}, error);
   ASSERT_TRUE(config) << error;
