@@ -40,6 +40,10 @@ std::string protocol_of(const std::string& listener_name) {
   return "PLAINTEXT";
 }
 
+// How long after the session timeout a stale registration may still be there: ZooKeeper
+// expires sessions on its tick (tickTime, 2 s by default).
+constexpr std::chrono::milliseconds kExpiryMargin{3000};
+
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -98,11 +102,14 @@ std::unique_ptr<BrokerRegistration> BrokerRegistration::start(
   std::unique_ptr<BrokerRegistration> registration(
       new BrokerRegistration(store, zookeeper, config));
   const std::string at = path(config.broker_id);
-  StoreError e = registration->register_broker();
+  StoreError e = registration->register_after_stale_one();
   if (e == StoreError::kNodeExists) {
     error = "broker.id " + std::to_string(config.broker_id) + " is already registered at " + at +
-            ": another broker with this id is running (or died less than " +
-            "zookeeper.session.timeout.ms ago)";
+            ": another broker with this id is running";
+    if (zookeeper) {
+      error += " (its registration did not expire within zookeeper.session.timeout.ms=" +
+               std::to_string(config.zookeeper_session_timeout_ms) + ")";
+    }
     return nullptr;
   }
   if (e != StoreError::kOk) {
@@ -142,6 +149,40 @@ void BrokerRegistration::stop() {
 StoreError BrokerRegistration::register_broker() {
   return store_.create(path(config_.broker_id), registration_json(config_, now_ms()),
                        CreateMode::kEphemeral);
+}
+
+// A broker that died moments ago (kill -9, crash) leaves its registration until ZooKeeper
+// expires its session; a restart waits that long for it to go. A live broker's stays.
+StoreError BrokerRegistration::register_after_stale_one() {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() +
+                        std::chrono::milliseconds(config_.zookeeper_session_timeout_ms) +
+                        kExpiryMargin;
+  struct Gone {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool gone = false;
+  };
+  for (bool logged = false;; logged = true) {
+    StoreError e = register_broker();
+    if (e != StoreError::kNodeExists || !zookeeper_ || Clock::now() >= deadline) return e;
+    if (!logged) {
+      spdlog::warn(
+          "{} exists: waiting up to zookeeper.session.timeout.ms for the registration "
+          "of a previous broker {} to expire",
+          path(config_.broker_id), config_.broker_id);
+    }
+    auto gone = std::make_shared<Gone>();  // the watcher may fire after this returns
+    StoreError watched = store_.exists(path(config_.broker_id), nullptr,
+                                       [gone](cluster::WatchEvent, const std::string&) {
+                                         std::lock_guard lock(gone->mu);
+                                         gone->gone = true;
+                                         gone->cv.notify_all();
+                                       });
+    if (watched != StoreError::kOk) continue;  // gone already (or an error create will show)
+    std::unique_lock lock(gone->mu);
+    gone->cv.wait_until(lock, deadline, [&] { return gone->gone; });
+  }
 }
 
 // Waits for an expiry, then opens sessions until one takes the registration again, once a

@@ -34,8 +34,10 @@ cluster::StoreError create_kafka_layout(cluster::MetadataStore& store);
 class BrokerRegistration {
  public:
   // Creates the layout and registers the broker. `zookeeper` is `store` when it is the
-  // ZooKeeper backend (sessions to renew), else null. Null, with a one-line `error`, if the
-  // registration failed: NODE_EXISTS means another live broker has the same broker.id.
+  // ZooKeeper backend (sessions to renew), else null. On ZooKeeper, an existing registration
+  // is given the session timeout (and a little more) to expire: it may be the one of this
+  // broker before a crash. Null, with a one-line `error`, if the registration failed:
+  // NODE_EXISTS means another live broker has the same broker.id.
   static std::unique_ptr<BrokerRegistration> start(cluster::MetadataStore& store,
                                                    cluster::ZooKeeperMetadataStore* zookeeper,
                                                    const BrokerConfig& config, std::string& error);
@@ -52,6 +54,7 @@ class BrokerRegistration {
   BrokerRegistration(cluster::MetadataStore& store, cluster::ZooKeeperMetadataStore* zookeeper,
                      const BrokerConfig& config);
   cluster::StoreError register_broker();
+  cluster::StoreError register_after_stale_one();
   void renew_sessions();  // the renewal thread
 
   cluster::MetadataStore& store_;

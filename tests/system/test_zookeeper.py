@@ -107,14 +107,36 @@ def test_registration_goes_with_the_broker(broker_factory, zookeeper):
         zk.stop()
 
 
+def test_broker_restarted_after_kill9_waits_for_its_old_registration(broker_factory, zookeeper):
+    broker = zk_broker(broker_factory, zookeeper)
+    topic = unique_topic("crash")
+    create_topic(broker.bootstrap, topic)
+    err, _ = produce_sync(make_producer(broker.bootstrap), topic, value=b"before the crash")
+    assert err is None, err
+    zk = zookeeper.client(CHROOT)
+    try:
+        old_owner = zk.get("/brokers/ids/0")[1].ephemeralOwner
+        broker.kill9()
+        broker.start()  # waits for the dead session's registration to expire, then registers
+        data, stat = zk.get("/brokers/ids/0")
+        assert stat.ephemeralOwner != old_owner
+        assert json.loads(data)["port"] == broker.port
+    finally:
+        zk.stop()
+    assert [m.value() for m in consume_partition(broker.bootstrap, topic, expected=1)] == [b"before the crash"]
+
+
 def test_second_broker_with_the_same_id_is_refused(broker_factory, zookeeper):
     first = zk_broker(broker_factory, zookeeper)
-    second = broker_factory({"zookeeper.connect": zookeeper.hosts + CHROOT}, start=False, name="second")
+    # It gives the registration its session timeout to expire (it could be its own, before a
+    # crash), then gives up: the first broker is alive.
+    second = broker_factory({"zookeeper.connect": zookeeper.hosts + CHROOT,
+                             "zookeeper.session.timeout.ms": "1000"}, start=False, name="second")
     second.launch()
     assert second.proc.wait(timeout=60) == 1
     assert second.stderr_text().strip().splitlines()[-1] == (
         "gregor-server: broker.id 0 is already registered at /brokers/ids/0: another broker with "
-        "this id is running (or died less than zookeeper.session.timeout.ms ago)")
+        "this id is running (its registration did not expire within zookeeper.session.timeout.ms=1000)")
     assert first.alive()
     zk = zookeeper.client(CHROOT)
     try:
