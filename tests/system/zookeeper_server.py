@@ -12,6 +12,7 @@ even when the test fails.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -26,6 +27,12 @@ ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar"
 LOG_BINDING = "/usr/share/java/slf4j-simple.jar"
 ZK_CLI = "/usr/share/zookeeper/bin/zkCli.sh"
 START_TIMEOUT_S = 60.0
+
+
+def _die_with_parent() -> None:
+    """In the child: the kernel kills it if the test process dies without stopping it."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def installed() -> bool:
@@ -62,7 +69,7 @@ class ZooKeeperServer:
              "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
              "-cp", f"{ZOOKEEPER_JAR}:{LOG_BINDING}",
              "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(self.workdir / "zoo.cfg")],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=_die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT_S
