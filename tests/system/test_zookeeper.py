@@ -60,7 +60,9 @@ def test_broker_registers_as_kafka_does(broker_factory, zookeeper):
                      "/isr_change_notification", "/cluster/id"):
             assert zk.exists(path), path
         assert json.loads(zk.get("/cluster/id")[0])["id"]
-        assert not zookeeper.client().exists("/brokers/ids"), "the chroot confines the broker"
+        root = zookeeper.client()
+        assert not root.exists("/brokers/ids"), "the chroot confines the broker"
+        root.stop()
     finally:
         zk.stop()
     # What an operator types to see the live brokers.
