@@ -70,12 +70,15 @@ std::unique_ptr<ZooKeeperMetadataStore> ZooKeeperMetadataStore::connect(const Op
 ZooKeeperMetadataStore::ZooKeeperMetadataStore(Options options)
     : options_(std::move(options)), listener_(std::make_shared<ExpiryListener>()) {}
 
-ZooKeeperMetadataStore::~ZooKeeperMetadataStore() {
-  std::shared_ptr<Session> last;
+ZooKeeperMetadataStore::~ZooKeeperMetadataStore() = default;
+
+void ZooKeeperMetadataStore::ExpiryListener::tell() {
+  std::function<void()> copy;
   {
-    std::lock_guard lock(mu_);
-    last = std::move(session_);
+    std::lock_guard lock(mu);
+    copy = listener;
   }
+  if (copy) copy();  // outside the lock: it may set another listener
 }
 
 std::shared_ptr<Session> ZooKeeperMetadataStore::session() const {
@@ -97,14 +100,7 @@ bool ZooKeeperMetadataStore::reconnect(std::string& error) {
                                      : options_.connection_timeout_ms;
   // The session tells whichever listener is registered when it expires. It holds the slot, not
   // the store: a session can outlive the store by the length of a watcher's call.
-  params.on_expired = [slot = listener_] {
-    std::function<void()> listener;
-    {
-      std::lock_guard lock(slot->mu);
-      listener = slot->listener;
-    }
-    if (listener) listener();
-  };
+  params.on_expired = [slot = listener_] { slot->tell(); };
   std::shared_ptr<Session> fresh = Session::open(std::move(params), error);
   if (!fresh) return false;
   std::shared_ptr<Session> old;
@@ -123,12 +119,7 @@ StoreError ZooKeeperMetadataStore::expire_session() {
   }
   if (!ended || ended->expired()) return StoreError::kSessionExpired;
   ended.reset();  // closes it: the ensemble removes its ephemeral nodes before answering
-  std::function<void()> listener;
-  {
-    std::lock_guard lock(listener_->mu);
-    listener = listener_->listener;
-  }
-  if (listener) listener();
+  listener_->tell();
   return StoreError::kOk;
 }
 

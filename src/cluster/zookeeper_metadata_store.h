@@ -109,6 +109,7 @@ class ZooKeeperMetadataStore final : public MetadataStore {
   struct ExpiryListener {
     std::mutex mu;
     std::function<void()> listener;
+    void tell();  // runs the listener, if any
   };
 
   const Options options_;
