@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/testing_loopback.h"
+
 namespace gregor::cluster::testing {
 
 class TcpProxy {
@@ -51,18 +53,11 @@ class TcpProxy {
  private:
   enum class Command { kNone, kCut, kHeal, kStop };
 
-  static sockaddr_in loopback(int port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    return addr;
-  }
   static int listen_on(int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in addr = loopback(port);
+    sockaddr_in addr = loopback_address(port);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(fd, 16)) {
       ::close(fd);
       return -1;
@@ -91,7 +86,7 @@ class TcpProxy {
     int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) return;
     int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr = loopback(target_port_);
+    sockaddr_in addr = loopback_address(target_port_);
     if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
       ::close(server);
       ::close(client);

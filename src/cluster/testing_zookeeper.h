@@ -36,6 +36,7 @@
 #include <string>
 #include <thread>
 
+#include "cluster/testing_loopback.h"
 #include "cluster/zookeeper_metadata_store.h"
 
 namespace gregor::cluster::testing {
@@ -106,20 +107,6 @@ class TestZooKeeper {
 
   bool running() const { return pid_ > 0; }
 
-  // A loopback port nothing listens on right now.
-  static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr = loopback(0);
-    socklen_t len = sizeof(addr);
-    int port = 0;
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port = ntohs(addr.sin_port);
-    }
-    if (fd >= 0) ::close(fd);
-    return port;
-  }
-
   std::string hosts() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string log() const {
     std::ifstream in(dir_ + "/server.log");
@@ -131,7 +118,7 @@ class TestZooKeeper {
     std::string pattern = ::testing::TempDir() + "gregor_zk_XXXXXX";
     if (!::mkdtemp(pattern.data())) return error = "mkdtemp failed", false;
     dir_ = pattern;
-    port_ = free_port();
+    port_ = free_loopback_port();
     if (port_ == 0) return error = "no free loopback port", false;
     std::filesystem::create_directories(dir_ + "/data");
     std::ofstream cfg(dir_ + "/zoo.cfg");
@@ -164,7 +151,7 @@ class TestZooKeeper {
     if (fd < 0) return false;
     timeval timeout{1, 0};  // a server still starting may accept and stay silent
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    sockaddr_in addr = loopback(port_);
+    sockaddr_in addr = loopback_address(port_);
     bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
               ::write(fd, "srvr", 4) == 4;
     std::string reply;
@@ -173,14 +160,6 @@ class TestZooKeeper {
       reply.append(buf, n);
     ::close(fd);
     return reply.find("Mode: standalone") != std::string::npos;
-  }
-
-  static sockaddr_in loopback(int port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    return addr;
   }
 
   std::string dir_;

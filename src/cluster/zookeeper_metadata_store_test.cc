@@ -114,7 +114,7 @@ TEST_F(ZooKeeperStoreTest, ChrootIsCreatedAndConfinesTheStore) {
 }
 
 TEST_F(ZooKeeperStoreTest, ConnectFailsWithAClearErrorWhenNoServerAnswers) {
-  std::string hosts = "127.0.0.1:" + std::to_string(TestZooKeeper::free_port());  // no server
+  std::string hosts = "127.0.0.1:" + std::to_string(testing::free_loopback_port());  // no server
   std::string error;
   auto options = testing::test_store_options(hosts);
   options.connection_timeout_ms = 1000;

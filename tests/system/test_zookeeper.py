@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 
 import pytest
 
@@ -18,6 +17,7 @@ from systest_helpers import (
     make_producer,
     produce_sync,
     unique_topic,
+    wait_for,
 )
 
 CHROOT = "/gregor"
@@ -31,15 +31,6 @@ def zk_broker(broker_factory, zookeeper, name="broker", **overrides):
     }
     props.update(overrides)
     return broker_factory(props, name=name)
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout}s: {what}")
 
 
 def test_broker_registers_as_kafka_does(broker_factory, zookeeper):
@@ -102,8 +93,8 @@ def test_registration_goes_with_the_broker(broker_factory, zookeeper):
         broker.start()
         assert zk.exists("/brokers/ids/0")
         broker.kill9()  # nobody closes the session: it expires after the session timeout
-        wait_until(lambda: not zk.exists("/brokers/ids/0"), SESSION_TIMEOUT_MS / 1000 * 5,
-                   "registration of the killed broker expired")
+        wait_for(lambda: not zk.exists("/brokers/ids/0"), SESSION_TIMEOUT_MS / 1000 * 5,
+                 "the registration of the killed broker to expire")
         assert zk.get_children("/brokers/ids") == []
     finally:
         zk.stop()
