@@ -119,6 +119,37 @@ def test_broker_restarted_after_kill9_waits_for_its_old_registration(broker_fact
     assert [m.value() for m in consume_partition(broker.bootstrap, topic, expected=1)] == [b"before the crash"]
 
 
+def test_zookeeper_outage_refuses_metadata_changes_not_records(broker_factory, zookeeper):
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    broker = zk_broker(broker_factory, zookeeper)
+    topic = unique_topic("outage")
+    create_topic(broker.bootstrap, topic)
+    producer = make_producer(broker.bootstrap)
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+
+    zookeeper.stop()
+    err, _ = produce_sync(producer, topic, value=b"while ZooKeeper is down")
+    assert err is None, err  # records do not go through ZooKeeper
+    refused = unique_topic("refused")
+    with pytest.raises(KafkaException) as failure:
+        admin.create_topics([NewTopic(refused, 1, 1)], operation_timeout=30)[refused].result(timeout=60)
+    error = failure.value.args[0]
+    assert error.code() == KafkaError.UNKNOWN  # UNKNOWN_SERVER_ERROR
+    assert error.str() == "metadata store: CONNECTION_LOSS"
+
+    zookeeper.start()  # same data: the broker's session carries on
+    create_topic(broker.bootstrap, refused)
+    zk = zookeeper.client(CHROOT)
+    try:
+        assert zk.exists(f"/brokers/topics/{refused}")
+        assert zk.get_children("/brokers/ids") == ["0"]
+    finally:
+        zk.stop()
+    assert [m.value() for m in consume_partition(broker.bootstrap, topic, expected=1)] == [b"while ZooKeeper is down"]
+
+
 def test_second_broker_with_the_same_id_is_refused(broker_factory, zookeeper):
     first = zk_broker(broker_factory, zookeeper)
     # It gives the registration its session timeout to expire (it could be its own, before a
