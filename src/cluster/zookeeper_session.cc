@@ -154,11 +154,6 @@ Session::~Session() {
     table().watches.erase(id);
 }
 
-int64_t Session::id() const {
-  const clientid_t* client = zoo_client_id(zh_);
-  return client ? client->client_id : 0;
-}
-
 bool Session::expired() const {
   std::lock_guard lock(events_->mu);
   return events_->expired;

@@ -37,7 +37,6 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   zhandle_t* handle() const { return zh_; }
-  int64_t id() const;
   bool expired() const;
 
   // A watcher handed to the C client: `fn` and `context` go to zoo_wget and friends.
