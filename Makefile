@@ -1,13 +1,13 @@
 # Gregor's two commands:
 #   make run    install what is missing, build, and start a broker on localhost:9092 (data in ./data)
-#   make test   install what is missing, build, and run every test (unit and system)
+#   make test   install what is missing, build, and run every test (unit, ZooKeeper and system)
 # A plain `make` builds build/bin/gregor-server.
 
 BUILD_DIR ?= build
 PYTHON ?= /usr/bin/python3
 CONFIG ?= config/server.properties
 
-.PHONY: all build deps configure run test unit-test system-test format clean
+.PHONY: all build deps configure run test unit-test zookeeper-test system-test format clean
 
 all: build
 
@@ -25,10 +25,14 @@ build: configure
 run: deps build
 	$(BUILD_DIR)/bin/gregor-server --config $(CONFIG)
 
-test: deps build unit-test system-test
+test: deps build unit-test zookeeper-test system-test
 
 unit-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+# C++ tests against a real ZooKeeper server they start on a free loopback port.
+zookeeper-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L zookeeper
 
 system-test: build
 	GREGOR_BIN=$(abspath $(BUILD_DIR))/bin/gregor-server GREGOR_BUILD=$(abspath $(BUILD_DIR)) \

@@ -11,6 +11,9 @@ packages=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   # Kafka client library used by the CLI and by tests
   librdkafka-dev
+  # ZooKeeper: the C client the cluster metadata store links, the server (on Java) the
+  # ZooKeeper tests start, and the Python client the system tests inspect it with
+  libzookeeper-mt-dev zookeeper python3-kazoo
   # code generation and system tests
   python3 python3-pytest python3-confluent-kafka python3-kafka kcat
   # the codecs kafka-python needs for snappy, lz4 and zstd

@@ -4,22 +4,51 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/embedded_metadata_store.h"
+#include "cluster/zookeeper_metadata_store.h"
 
 namespace gregor::broker {
 namespace {
 
-// Kafka keeps the cluster id in /cluster/id; a new cluster makes one up.
+// Kafka keeps the cluster id in /cluster/id; the first broker of a new cluster makes one up
+// (and if another broker made one meanwhile, that one is the cluster's).
 std::string load_cluster_id(cluster::MetadataStore& store) {
-  std::string data;
-  if (store.get("/cluster/id", data) == cluster::StoreError::kOk) {
-    auto doc = nlohmann::json::parse(data, nullptr, false);
-    if (doc.is_object() && doc["id"].is_string()) return doc["id"].get<std::string>();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string data;
+    if (store.get("/cluster/id", data) == cluster::StoreError::kOk) {
+      auto doc = nlohmann::json::parse(data, nullptr, false);
+      if (doc.is_object() && doc["id"].is_string()) return doc["id"].get<std::string>();
+    }
+    const std::string id = protocol::Uuid::random().to_string();
+    store.create_recursive("/cluster", "");
+    auto created = store.create("/cluster/id", nlohmann::json{{"version", "1"}, {"id", id}}.dump(),
+                                cluster::CreateMode::kPersistent);
+    if (created != cluster::StoreError::kNodeExists) return id;
   }
-  const std::string id = protocol::Uuid::random().to_string();
-  store.create_recursive("/cluster", "");
-  store.create("/cluster/id", nlohmann::json{{"version", "1"}, {"id", id}}.dump(),
-               cluster::CreateMode::kPersistent);
-  return id;
+  return "";
+}
+
+// The embedded store beside the first log directory, or ZooKeeper when zookeeper.connect is set
+// (`zookeeper` then points at it too).
+std::unique_ptr<cluster::MetadataStore> open_store(const BrokerConfig& config,
+                                                   cluster::ZooKeeperMetadataStore*& zookeeper,
+                                                   std::string& error) {
+  zookeeper = nullptr;
+  if (config.zookeeper_connect.empty()) {
+    return cluster::EmbeddedMetadataStore::open(config.log_dirs.front(), error);
+  }
+  cluster::ZooKeeperMetadataStore::Options options;
+  if (!cluster::parse_zookeeper_connect(config.zookeeper_connect, options, error)) return nullptr;
+  options.session_timeout_ms = config.zookeeper_session_timeout_ms;
+  options.connection_timeout_ms = config.zookeeper_connection_timeout_ms;
+  auto store = cluster::ZooKeeperMetadataStore::connect(options, error);
+  if (!store) {
+    error = "cannot connect to ZooKeeper (zookeeper.connect=" + config.zookeeper_connect +
+            "): " + error;
+    return nullptr;
+  }
+  zookeeper = store.get();
+  spdlog::info("metadata in ZooKeeper at {}", config.zookeeper_connect);
+  return store;
 }
 
 }  // namespace
@@ -35,9 +64,11 @@ std::unique_ptr<Broker> Broker::open(BrokerConfig config, std::string& error) {
 bool Broker::start(std::string& error) {
   logs_ = storage::LogManager::open(config_.log_dirs, error, config_.log);
   if (!logs_) return false;
-  // The embedded store lives beside the first log directory's data.
-  store_ = cluster::EmbeddedMetadataStore::open(config_.log_dirs.front(), error);
+  cluster::ZooKeeperMetadataStore* zookeeper = nullptr;
+  store_ = open_store(config_, zookeeper, error);
   if (!store_) return false;
+  registration_ = BrokerRegistration::start(*store_, zookeeper, config_, error);
+  if (!registration_) return false;
   cluster_id_ = load_cluster_id(*store_);
   dynamic_config_ = std::make_unique<DynamicBrokerConfig>(*store_, config_.broker_id, config_.log);
   dynamic_config_->load();
@@ -184,6 +215,7 @@ void Broker::shutdown() {
     background_wake_.notify_all();
   }
   if (background_.joinable()) background_.join();
+  if (registration_) registration_->stop();
   if (groups_) groups_->stop();
   flusher_.stop();
   if (cleaner_) cleaner_->stop();

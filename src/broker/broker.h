@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "broker/broker_config.h"
+#include "broker/broker_registration.h"
 #include "broker/dynamic_broker_config.h"
 #include "broker/flusher.h"
 #include "broker/offsets_topic.h"
@@ -68,6 +69,8 @@ class Broker {
   BrokerConfig config_;
   std::string cluster_id_;
   std::unique_ptr<cluster::MetadataStore> store_;
+  std::unique_ptr<BrokerRegistration>
+      registration_;  // /brokers/ids/<broker.id>; before store_ dies
   std::unique_ptr<storage::LogManager> logs_;
   std::unique_ptr<DynamicBrokerConfig> dynamic_config_;
   std::unique_ptr<TopicRegistry> topics_;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "broker/log_config_keys.h"
+#include "cluster/zookeeper_metadata_store.h"
 #include "common/config_value.h"
 
 namespace gregor::broker {
@@ -96,8 +97,19 @@ const std::map<std::string, Setter, std::less<>>& broker_keys() {
       {"log.dirs", log_dirs()},
       {"log.dir", log_dirs()},
       {"zookeeper.connect",
-       [](BrokerConfig& c, std::string_view v, std::string&) {
+       [](BrokerConfig& c, std::string_view v, std::string& error) {
+         cluster::ZooKeeperMetadataStore::Options checked;
          c.zookeeper_connect = std::string(v);
+         return c.zookeeper_connect.empty() ||
+                cluster::parse_zookeeper_connect(c.zookeeper_connect, checked, error);
+       }},
+      {"zookeeper.session.timeout.ms",
+       integer(&BrokerConfig::zookeeper_session_timeout_ms, 1, kInt32Max)},
+      {"zookeeper.connection.timeout.ms",
+       integer(&BrokerConfig::zookeeper_connection_timeout_ms, 1, kInt32Max)},
+      {"broker.rack",
+       [](BrokerConfig& c, std::string_view v, std::string&) {
+         c.broker_rack = std::string(v);
          return true;
        }},
       {"num.partitions", integer(&BrokerConfig::num_partitions, 1, kInt32Max)},
@@ -150,7 +162,7 @@ bool is_known_unused(std::string_view key) {
       "offsets.",
       "transaction.",
       "group.",
-      "zookeeper.",
+      "zookeeper.",  // zookeeper.set.acl, zookeeper.ssl.*, ... (the ones used are above)
       "log.retention.check.interval.ms",
       "log.cleaner.",
       "replica.",

@@ -24,7 +24,10 @@ struct BrokerConfig {
   std::vector<Endpoint> listeners{Endpoint{"PLAINTEXT", "", 9092}};
   std::vector<Endpoint> advertised_listeners;  // empty: same as listeners
   std::vector<std::string> log_dirs{"/tmp/kafka-logs"};
-  std::string zookeeper_connect;
+  std::string zookeeper_connect;                 // empty: the embedded metadata store
+  int32_t zookeeper_session_timeout_ms = 18000;  // Kafka's default
+  int32_t zookeeper_connection_timeout_ms = -1;  // -1: the session timeout
+  std::string broker_rack;                       // empty: none (null in the registration)
 
   int32_t num_partitions = 1;
   int16_t default_replication_factor = 1;

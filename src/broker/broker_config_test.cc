@@ -36,6 +36,34 @@ TEST(BrokerConfigTest, ParsesListenersAndDirs) {
   EXPECT_EQ(config->log_dirs, (std::vector<std::string>{"/a", "/b"}));
 }
 
+TEST(BrokerConfigTest, MetadataStoreKeys) {
+  std::string error;
+  auto config = parse({}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->zookeeper_connect, "");  // the embedded store
+  EXPECT_EQ(config->zookeeper_session_timeout_ms, 18000);
+  EXPECT_EQ(config->zookeeper_connection_timeout_ms, -1);
+  config = parse({{"zookeeper.connect", "zk1:2181,zk2:2181/gregor"},
+                  {"zookeeper.session.timeout.ms", "6000"},
+                  {"zookeeper.connection.timeout.ms", "3000"},
+                  {"broker.rack", "rack-a"}},
+                 error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->zookeeper_connect, "zk1:2181,zk2:2181/gregor");
+  EXPECT_EQ(config->zookeeper_session_timeout_ms, 6000);
+  EXPECT_EQ(config->zookeeper_connection_timeout_ms, 3000);
+  EXPECT_EQ(config->broker_rack, "rack-a");
+
+  EXPECT_FALSE(parse({{"zookeeper.connect", "zk1:2181/bad//chroot"}}, error));
+  EXPECT_EQ(error,
+            "invalid value 'zk1:2181/bad//chroot' for zookeeper.connect: invalid chroot path "
+            "'/bad//chroot'");
+  EXPECT_FALSE(parse({{"zookeeper.connect", "/chroot"}}, error));
+  EXPECT_EQ(error, "invalid value '/chroot' for zookeeper.connect: no ZooKeeper server named");
+  EXPECT_FALSE(parse({{"zookeeper.session.timeout.ms", "0"}}, error));
+  EXPECT_NE(error.find("zookeeper.session.timeout.ms"), std::string::npos);
+}
+
 TEST(BrokerConfigTest, FinestRetentionUnitWins) {
   std::string error;
   auto config = parse({{"log.retention.hours", "1"}, {"log.retention.minutes", "2"}}, error);

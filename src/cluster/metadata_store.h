@@ -1,8 +1,9 @@
 // MetadataStore: the small hierarchical store with ZooKeeper znode semantics that the controller
 // and the brokers coordinate through (broker registration, topic assignments, partition state,
 // controller election). Two backends implement it: EmbeddedMetadataStore (single broker, in
-// process, persisted in the data directory) and, later, a ZooKeeper client. Every method maps
-// onto one ZooKeeper C API call (noted beside it) so the same controller code runs on both.
+// process, persisted in the data directory) and ZooKeeperMetadataStore (a ZooKeeper ensemble,
+// for clusters). Every method maps onto one ZooKeeper C API call (noted beside it) so the same
+// controller code runs on both; metadata_store_contract_test.cc runs one suite against both.
 //
 //   std::string error;
 //   auto store = EmbeddedMetadataStore::open("/var/lib/gregor", error);
@@ -37,10 +38,13 @@ enum class StoreError {
   kBadVersion,               // ZBADVERSION: expected_version did not match
   kNotEmpty,                 // ZNOTEMPTY: remove of a node that has children
   kBadArguments,             // ZBADARGUMENTS: malformed path, data over kMaxDataBytes, ...
-  kIoError,                  // embedded: journal write failed; change not applied, store read-only
+  kIoError,                  // embedded: journal write failed; change not applied, store read-only.
+                             // ZooKeeper: an error with no better match (ZNOAUTH, ...), logged
   kConnectionLoss,           // ZCONNECTIONLOSS: outcome unknown (ZooKeeper backend only)
   kNoChildrenForEphemerals,  // ZNOCHILDRENFOREPHEMERALS: create under an ephemeral node
   kRuntimeInconsistency,     // ZRUNTIMEINCONSISTENCY: multi op after the failing one, not tried
+  kSessionExpired,           // ZSESSIONEXPIRED: the session ended, its ephemeral nodes are gone
+                             // (ZooKeeper backend only, until a new session is opened)
 };
 
 // "NO_NODE", "BAD_VERSION", ...: for logs and messages.
@@ -113,18 +117,25 @@ struct OpResult {
   std::string created_path;  // create: the path made, with any sequential suffix
 };
 
-// Thread-safe: any method may be called from any thread. Watchers run on the thread whose call
-// made the change, after the change is durable and after the store's internal lock is released,
-// so a watcher may call back into the store. Implementations own their data until destroyed;
-// watches still pending at destruction are dropped without firing.
+// Thread-safe: any method may be called from any thread. Watchers run after the change is
+// durable and never while the store holds an internal lock, so a watcher may call back into the
+// store. Where they run differs: the embedded store runs them on the thread whose call made the
+// change, before that call returns; the ZooKeeper store runs them, one at a time and in the order
+// the server sent the events, on the client's event thread, so they may run after the call that
+// caused them has returned. Implementations own their data until destroyed; watches still
+// pending at destruction (or, on ZooKeeper, when the session expires) are dropped without
+// firing.
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
 
   // zoo_create. The parent must exist (kNoNode) and not be ephemeral (kNoChildrenForEphemerals).
-  // Sequential modes append a 10-digit zero-padded counter (the parent's cversion, as ZooKeeper
-  // does) to `path`; "/q/item-" becomes "/q/item-0000000007". `created_path` receives the path
-  // made. Ephemeral nodes live as long as the session (embedded: this store object).
+  // Sequential modes append a 10-digit zero-padded counter to `path` ("/q/item-" becomes
+  // "/q/item-0000000007") that never repeats under one parent: ZooKeeper counts the children
+  // ever created there, the embedded store uses the parent's cversion (which also counts
+  // removals). Rely on the order and uniqueness of the suffixes, not on their values.
+  // `created_path` receives the path made. Ephemeral nodes live as long as the session (embedded:
+  // this store object).
   virtual StoreError create(const std::string& path, std::string data, CreateMode mode,
                             std::string* created_path = nullptr) = 0;
 
@@ -185,6 +196,8 @@ inline std::string_view store_error_name(StoreError error) {
       return "NO_CHILDREN_FOR_EPHEMERALS";
     case StoreError::kRuntimeInconsistency:
       return "RUNTIME_INCONSISTENCY";
+    case StoreError::kSessionExpired:
+      return "SESSION_EXPIRED";
   }
   return "UNKNOWN";
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "cluster/metadata_store.h"
+#include "cluster/znode_path.h"
 
 namespace gregor::cluster::metadata_internal {
 
@@ -39,14 +40,6 @@ struct Mutation {
   bool ephemeral = false;  // create
   int64_t time_ms = 0;     // create: ctime and mtime; set: mtime
 };
-
-// ZooKeeper's rules: absolute, no trailing '/', no empty, "." or ".." components, no NUL.
-bool valid_path(std::string_view path);
-
-// For a valid path other than "/": "/a/b" -> "/a", "/a" -> "/".
-std::string parent_of(const std::string& path);
-// For a valid path other than "/": "/a/b" -> "b".
-std::string name_of(const std::string& path);
 
 Stat stat_of(const Node& node);
 

@@ -1,6 +1,6 @@
 // Test helpers for src/cluster tests only (no .cc: nothing here is linked into gregor_cluster).
-// A gtest fixture owning an EmbeddedMetadataStore opened in a fresh temporary directory, which
-// is removed with everything in it after the test.
+// The embedded backend of the contract suite, and a gtest fixture owning an EmbeddedMetadataStore
+// opened in a fresh temporary directory, which is removed with everything in it after the test.
 //
 //   class MyStoreTest : public testing::EmbeddedStoreFixture {};
 //   TEST_F(MyStoreTest, SurvivesReopen) {
@@ -21,12 +21,40 @@
 
 namespace gregor::cluster::testing {
 
+// A fresh directory under the test temp dir; empty if it could not be made.
+inline std::string make_temp_dir(const std::string& prefix) {
+  std::string pattern = ::testing::TempDir() + prefix + "_XXXXXX";
+  return ::mkdtemp(pattern.data()) ? pattern : std::string();
+}
+
+// The contract suite's backend (testing_store_contract.h): a store in a fresh directory.
+struct EmbeddedBackend {
+  using Store = EmbeddedMetadataStore;
+
+  ~EmbeddedBackend() {
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+  }
+  bool set_up(std::string& why) {
+    dir = make_temp_dir("gregor_mds");
+    why = "cannot make a temporary directory";
+    return !dir.empty();
+  }
+  std::unique_ptr<Store> open() {
+    std::string error;
+    auto store = Store::open(dir, error);
+    EXPECT_TRUE(store) << error;
+    return store;
+  }
+  void settle(Store&) {}  // watchers ran before the change returned
+
+  std::string dir;
+};
+
 class EmbeddedStoreFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "gregor_mds_XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    dir_ = make_temp_dir("gregor_mds");
+    ASSERT_FALSE(dir_.empty());
     reopen();
   }
   void TearDown() override {

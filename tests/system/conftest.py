@@ -23,6 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import kafka_wire  # noqa: E402
+import zookeeper_server  # noqa: E402
 from systest_helpers import free_port  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -225,3 +226,16 @@ def module_broker(tmp_path_factory):
         yield f(name="broker")
     finally:
         f.cleanup()
+
+
+@pytest.fixture
+def zookeeper(tmp_path):
+    """A real ZooKeeper server for one test (zookeeper_server.py), stopped by PID afterwards.
+    The test is skipped only when the Debian `zookeeper` package is not installed."""
+    if not zookeeper_server.installed():
+        pytest.skip("ZooKeeper is not installed (apt-get install zookeeper)")
+    server = zookeeper_server.ZooKeeperServer(tmp_path / "zookeeper")
+    try:
+        yield server.start()
+    finally:
+        server.stop()

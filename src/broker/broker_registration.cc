@@ -1,0 +1,213 @@
+#include "broker/broker_registration.h"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+namespace gregor::broker {
+namespace {
+
+using cluster::CreateMode;
+using cluster::StoreError;
+using Json = nlohmann::json;
+
+// The persistent paths a Kafka cluster's brokers create at start-up (the facts of Kafka's
+// layout), so that Kafka tools reading ZooKeeper find them.
+constexpr const char* kPersistentPaths[] = {
+    "/consumers",
+    "/brokers/ids",
+    "/brokers/topics",
+    "/brokers/seqid",
+    "/config/changes",
+    "/config/clients",
+    "/config/brokers",
+    "/config/topics",
+    "/config/users",
+    "/config/ips",
+    "/admin/delete_topics",
+    "/isr_change_notification",
+    "/latest_producer_id_block",
+    "/log_dir_event_notification",
+};
+
+// Kafka's default mapping of listener names to security protocols: a listener named after a
+// protocol uses it. Gregor serves plaintext only, which every other name gets.
+std::string protocol_of(const std::string& listener_name) {
+  for (const char* protocol : {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}) {
+    if (listener_name == protocol) return protocol;
+  }
+  return "PLAINTEXT";
+}
+
+// How long after the session timeout a stale registration may still be there: ZooKeeper
+// expires sessions on its tick (tickTime, 2 s by default).
+constexpr std::chrono::milliseconds kExpiryMargin{3000};
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string registration_json(const BrokerConfig& config, int64_t timestamp_ms) {
+  const auto& listed =
+      config.advertised_listeners.empty() ? config.listeners : config.advertised_listeners;
+  Json endpoints = Json::array();
+  Json protocols = Json::object();
+  Json host = nullptr;
+  int port = -1;
+  for (Endpoint endpoint : listed) {
+    if (endpoint.host.empty() || endpoint.host == "0.0.0.0") endpoint.host = "localhost";
+    endpoints.push_back(endpoint.listener_name + "://" + endpoint.host + ":" +
+                        std::to_string(endpoint.port));
+    protocols[endpoint.listener_name] = protocol_of(endpoint.listener_name);
+    if (endpoint.listener_name == "PLAINTEXT" && port < 0) {  // the pre-listener fields
+      host = endpoint.host;
+      port = endpoint.port;
+    }
+  }
+  return Json{{"version", 5},
+              {"listener_security_protocol_map", protocols},
+              {"endpoints", endpoints},
+              {"host", host},
+              {"port", port},
+              {"rack", config.broker_rack.empty() ? Json(nullptr) : Json(config.broker_rack)},
+              {"jmx_port", -1},
+              {"timestamp", std::to_string(timestamp_ms)},
+              {"features", Json::object()}}
+      .dump();
+}
+
+StoreError create_kafka_layout(cluster::MetadataStore& store) {
+  for (const char* path : kPersistentPaths) {
+    StoreError e = store.create_recursive(path, "");
+    if (e != StoreError::kOk && e != StoreError::kNodeExists) return e;
+  }
+  return StoreError::kOk;
+}
+
+std::string BrokerRegistration::path(int32_t broker_id) {
+  return "/brokers/ids/" + std::to_string(broker_id);
+}
+
+std::unique_ptr<BrokerRegistration> BrokerRegistration::start(
+    cluster::MetadataStore& store, cluster::ZooKeeperMetadataStore* zookeeper,
+    const BrokerConfig& config, std::string& error) {
+  if (StoreError e = create_kafka_layout(store); e != StoreError::kOk) {
+    error = "cannot create the metadata layout: " + std::string(store_error_name(e));
+    return nullptr;
+  }
+  std::unique_ptr<BrokerRegistration> registration(
+      new BrokerRegistration(store, zookeeper, config));
+  const std::string at = path(config.broker_id);
+  StoreError e = registration->register_after_stale_one();
+  if (e == StoreError::kNodeExists) {
+    error = "broker.id " + std::to_string(config.broker_id) + " is already registered at " + at +
+            ": another broker with this id is running";
+    if (zookeeper) {
+      error += " (its registration did not expire within zookeeper.session.timeout.ms=" +
+               std::to_string(config.zookeeper_session_timeout_ms) + ")";
+    }
+    return nullptr;
+  }
+  if (e != StoreError::kOk) {
+    error = "cannot register the broker at " + at + ": " + std::string(store_error_name(e));
+    return nullptr;
+  }
+  if (zookeeper) {
+    zookeeper->set_session_expired_listener([r = registration.get()] {
+      std::lock_guard lock(r->mu_);
+      r->expired_ = true;
+      r->wake_.notify_all();
+    });
+    registration->renewer_ = std::thread([r = registration.get()] { r->renew_sessions(); });
+  }
+  return registration;
+}
+
+BrokerRegistration::BrokerRegistration(cluster::MetadataStore& store,
+                                       cluster::ZooKeeperMetadataStore* zookeeper,
+                                       const BrokerConfig& config)
+    : store_(store), zookeeper_(zookeeper), config_(config) {}
+
+BrokerRegistration::~BrokerRegistration() {
+  stop();
+}
+
+void BrokerRegistration::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    wake_.notify_all();
+  }
+  if (renewer_.joinable()) renewer_.join();
+  if (zookeeper_) zookeeper_->set_session_expired_listener({});
+}
+
+StoreError BrokerRegistration::register_broker() {
+  return store_.create(path(config_.broker_id), registration_json(config_, now_ms()),
+                       CreateMode::kEphemeral);
+}
+
+// A broker that died moments ago (kill -9, crash) leaves its registration until ZooKeeper
+// expires its session; a restart waits that long for it to go. A live broker's stays.
+StoreError BrokerRegistration::register_after_stale_one() {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() +
+                        std::chrono::milliseconds(config_.zookeeper_session_timeout_ms) +
+                        kExpiryMargin;
+  struct Gone {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool gone = false;
+  };
+  for (bool logged = false;; logged = true) {
+    StoreError e = register_broker();
+    if (e != StoreError::kNodeExists || !zookeeper_ || Clock::now() >= deadline) return e;
+    if (!logged) {
+      spdlog::warn(
+          "{} exists: waiting up to zookeeper.session.timeout.ms for the registration "
+          "of a previous broker {} to expire",
+          path(config_.broker_id), config_.broker_id);
+    }
+    auto gone = std::make_shared<Gone>();  // the watcher may fire after this returns
+    StoreError watched = store_.exists(path(config_.broker_id), nullptr,
+                                       [gone](cluster::WatchEvent, const std::string&) {
+                                         std::lock_guard lock(gone->mu);
+                                         gone->gone = true;
+                                         gone->cv.notify_all();
+                                       });
+    if (watched != StoreError::kOk) continue;  // gone already (or an error create will show)
+    std::unique_lock lock(gone->mu);
+    gone->cv.wait_until(lock, deadline, [&] { return gone->gone; });
+  }
+}
+
+// Waits for an expiry, then opens sessions until one takes the registration again, once a
+// second at most, until stopped.
+void BrokerRegistration::renew_sessions() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait(lock, [&] { return stopping_ || expired_; });
+    if (stopping_) break;
+    lock.unlock();
+    spdlog::warn("ZooKeeper session expired: broker {} is no longer registered; reconnecting",
+                 config_.broker_id);
+    std::string error;
+    bool renewed = zookeeper_->reconnect(error);
+    StoreError e = renewed ? register_broker() : StoreError::kConnectionLoss;
+    if (e == StoreError::kOk) {
+      spdlog::info("broker {} registered again at {}", config_.broker_id, path(config_.broker_id));
+    } else {
+      spdlog::error("cannot register broker {} again: {}", config_.broker_id,
+                    renewed ? std::string(store_error_name(e)) : error);
+    }
+    lock.lock();
+    expired_ = e != StoreError::kOk;  // retry until registered
+    if (expired_) wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+  }
+}
+
+}  // namespace gregor::broker
