@@ -16,6 +16,7 @@ namespace gregor::bench {
 namespace {
 
 constexpr amqp_channel_t kChannel = 1;
+constexpr int64_t kConfirmPollEvery = 64;
 
 void check(amqp_rpc_reply_t reply, const char* what) {
   if (reply.reply_type != AMQP_RESPONSE_NORMAL) fail(std::string("amqp: ") + what + " failed");
@@ -75,13 +76,18 @@ void produce(amqp_connection_state_t connection, const PeerOptions& options) {
   AckClock clock(options.records);
   const auto start = Clock::now();
   for (int64_t i = 0; i < options.records; ++i) {
-    while (i - clock.acknowledged() >= options.window)
+    while (i - clock.acknowledged() >= options.window) {
+      amqp_maybe_release_buffers(connection);
       take_confirm(connection, clock, true);
+    }
     clock.sent(i);
     if (amqp_basic_publish(connection, kChannel, amqp_empty_bytes, queue, 0, 0, &properties,
                            body) != AMQP_STATUS_OK)
       fail("amqp: publish failed");
-    while (take_confirm(connection, clock, false)) {
+    if (i % kConfirmPollEvery == 0) {  // a poll per publish would cost more than the publish
+      amqp_maybe_release_buffers(connection);
+      while (take_confirm(connection, clock, false)) {
+      }
     }
   }
   while (clock.acknowledged() < options.records)
