@@ -87,5 +87,5 @@ class Process:
 def run(args: list[str], timeout: float = 300) -> str:
     result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {result.stderr.strip()[-500:]}")
+        raise RuntimeError(f"{' '.join(args)} failed (exit {result.returncode}): {result.stderr.strip()[-500:]}")
     return result.stdout

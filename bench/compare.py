@@ -160,6 +160,7 @@ class Suite:
     def __init__(self, quick: bool):
         self.n = 300_000 if quick else 3_000_000
         self.rows: list[dict] = []
+        self.failures: list[str] = []
         self.topics = 0
 
     def topic(self, system: System, partitions: int = 1, fsync_each: bool = False) -> str:
@@ -179,6 +180,15 @@ class Suite:
         log(f"{workload:<38} {system.name:<22} {result['records_per_sec']:>12,.0f} rec/s "
             f"{result['mb_per_sec']:>8.1f} MB/s" + (f"  p99 {latency['p99']:.2f} ms" if latency else ""))
 
+    def measure(self, workload: str, system: System | Peer, load, acks: str = "1") -> None:
+        """Runs `load` and records its result; a load that fails is reported under the table
+        instead of ending the run (on a busy machine a client can time out)."""
+        try:
+            self.record(workload, system, load(), acks)
+        except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
+            log(f"{workload} on {system.name} failed: {str(error)[:300]}")
+            self.failures.append(f"{workload} on {system.name}: {str(error).splitlines()[0][:200]}")
+
     def produce_workloads(self, system: System) -> None:
         n = str(self.n)
         # A first run that is not measured: the JVM's JIT and the page cache warm up.
@@ -196,16 +206,16 @@ class Suite:
         backlog = None
         for workload, partitions, fsync_each, args, acks in cases:
             topic = self.topic(system, partitions, fsync_each)
-            self.record(workload, system, perf(system, "produce", topic, *args), acks)
+            self.measure(workload, system, lambda: perf(system, "produce", topic, *args), acks)
             if backlog is None:
                 backlog = topic
         if isinstance(system, Mock):
             return
         topic = self.topic(system, 4)
-        self.record("100 B, 4 producers, acks=1, 4 partitions", system, parallel_produce(
+        self.measure("100 B, 4 producers, acks=1, 4 partitions", system, lambda: parallel_produce(
             system, 4, [topic, "--record-size", "100", "--records", str(self.n // 4), "--acks", "1"]))
-        self.record("consumer catch-up, 100 B backlog", system,
-                    perf(system, "consume", backlog, "--records", n))
+        self.measure("consumer catch-up, 100 B backlog", system,
+                     lambda: perf(system, "consume", backlog, "--records", n))
         self.e2e(system)
 
     def peer_workloads(self, peer: Peer) -> None:
@@ -215,23 +225,24 @@ class Suite:
         n = self.n // 3
         peer.drive("produce", self.peer_topic(), n // 3)  # not measured: warms up the server
         backlog = self.peer_topic()
-        self.record("100 B, 1 producer, acks=1", peer, peer.drive("produce", backlog, n))
-        self.record("1 KiB, 1 producer, acks=1", peer, peer.drive("produce", self.peer_topic(), n // 4, 1024))
-        self.record("consumer catch-up, 100 B backlog", peer, peer.drive("consume", backlog, n))
+        self.measure("100 B, 1 producer, acks=1", peer, lambda: peer.drive("produce", backlog, n))
+        large = self.peer_topic()
+        self.measure("1 KiB, 1 producer, acks=1", peer, lambda: peer.drive("produce", large, n // 4, 1024))
+        self.measure("consumer catch-up, 100 B backlog", peer, lambda: peer.drive("consume", backlog, n))
 
     def peer_topic(self) -> str:
         self.topics += 1
         return f"bench-{self.topics}"
 
     def e2e(self, system: System) -> None:
-        best = max(r["records_per_sec"] for r in self.rows
-                   if r["system"] == system.name and r["workload"] == "100 B, 1 producer, acks=1")
+        best = max((r["records_per_sec"] for r in self.rows
+                    if r["system"] == system.name and r["workload"] == "100 B, 1 producer, acks=1"), default=0)
         rate = max(1000, int(best / 2))
         topic = self.topic(system, 1)
         records = str(min(rate * 5, self.n))
-        result = perf(system, "e2e", topic, "--records", records, "--throughput", str(rate),
-                      "--record-size", "100", "--linger-ms", "1")
-        self.record("end-to-end, 100 B at half the max acks=1 rate", system, result)
+        self.measure("end-to-end, 100 B at half the max acks=1 rate", system, lambda: perf(
+            system, "e2e", topic, "--records", records, "--throughput", str(rate), "--record-size", "100",
+            "--linger-ms", "1"))
 
 
 def machine_limits(workdir: Path) -> dict:
@@ -353,6 +364,8 @@ def main() -> int:
             (tmp_path / "memory").mkdir()
             extras.update(broker_memory(tmp_path / "memory"))
     report = table(suite.rows) + "\n\n" + durability_notes(suite.rows)
+    if suite.failures:
+        report += "\n\nFailed (no row):\n" + "\n".join(f"- {f}" for f in suite.failures)
     report += "\n\n" + "\n".join(f"- {k}: {v:,.0f}" for k, v in extras.items())
     report += f"\n\n({'quick' if opts.quick else 'full'} run, {time.monotonic() - started:.0f} s)\n"
     print(report)

@@ -68,8 +68,9 @@ class Redis(Peer):
 class NatsJetStream(Peer):
     name = "NATS JetStream"
     driver = "peer_nats"
-    durability = ("PubAck once the message is in the stream's file store (the page cache); "
-                  "not fsync'd per message: a power loss can lose acknowledged messages")
+    durability = ("PubAck once the message is in the stream's file store (the page cache); the "
+                  "server forces an fsync only every few minutes: a power loss can lose acknowledged "
+                  "messages")
 
     def __init__(self, build: Path, workdir: Path, stack: ExitStack):
         port = free_port()
@@ -110,27 +111,18 @@ RABBIT_STREAM_DURABILITY = ("confirm once the stream's log wrote the message to 
                             "confirmed messages")
 
 
-class RabbitAmqp(Peer):
-    name = "RabbitMQ stream, AMQP"
-    driver = "peer_amqp"
-    durability = RABBIT_STREAM_DURABILITY + " (publisher confirms over AMQP 0.9.1)"
+class RabbitStreamQueue(Peer):
+    """A stream queue of the node, reached over AMQP 0.9.1 or over the stream protocol."""
 
-    def __init__(self, build: Path, rabbit: RabbitMQ):
-        super().__init__(build, rabbit.amqp_port)
-
-
-class RabbitStream(Peer):
-    name = "RabbitMQ stream, native"
-    driver = "peer_rabbit_stream"
-    durability = RABBIT_STREAM_DURABILITY + " (PublishConfirm of the stream protocol)"
-
-    def __init__(self, build: Path, rabbit: RabbitMQ):
-        super().__init__(build, rabbit.stream_port)
+    def __init__(self, build: Path, port: int, name: str, driver: str, confirm: str):
+        self.name, self.driver = name, driver
+        self.durability = f"{RABBIT_STREAM_DURABILITY} ({confirm})"
+        super().__init__(build, port)
 
 
-PEER_NAMES = [Redis.name, NatsJetStream.name, RabbitAmqp.name, RabbitStream.name]
-
-
+RABBIT_AMQP = "RabbitMQ stream, AMQP"
+RABBIT_NATIVE = "RabbitMQ stream, native"
+PEER_NAMES = [Redis.name, NatsJetStream.name, RABBIT_AMQP, RABBIT_NATIVE]
 PEER_KEYS = ["redis", "nats", "rabbitmq"]
 
 
@@ -145,4 +137,7 @@ def start_peer(key: str, build: Path, workdir: Path, stack: ExitStack) -> list[P
 
 def rabbit_peers(build: Path, workdir: Path, stack: ExitStack) -> list[Peer]:
     rabbit = RabbitMQ(workdir, stack)
-    return [RabbitAmqp(build, rabbit), RabbitStream(build, rabbit)]
+    return [RabbitStreamQueue(build, rabbit.amqp_port, RABBIT_AMQP, "peer_amqp",
+                              "publisher confirms over AMQP 0.9.1"),
+            RabbitStreamQueue(build, rabbit.stream_port, RABBIT_NATIVE, "peer_rabbit_stream",
+                              "PublishConfirm of the stream protocol")]

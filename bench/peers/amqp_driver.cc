@@ -124,10 +124,8 @@ int main(int argc, char** argv) {
   using namespace gregor::bench;
   const PeerOptions options = parse_options(argc, argv);
   amqp_connection_state_t connection = connect(options);
-  if (options.mode == "produce")
-    produce(connection, options);
-  else
-    consume(connection, options);
+  run_mode(
+      options, [&] { produce(connection, options); }, [&] { consume(connection, options); });
   amqp_connection_close(connection, AMQP_REPLY_SUCCESS);
   amqp_destroy_connection(connection);
   return 0;

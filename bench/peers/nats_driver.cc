@@ -96,10 +96,8 @@ int main(int argc, char** argv) {
   natsConnection* connection = nullptr;
   const std::string url = "nats://" + options.host + ":" + std::to_string(options.port);
   check(natsConnection_ConnectTo(&connection, url.c_str()), "connect");
-  if (options.mode == "produce")
-    produce(connection, options);
-  else
-    consume(connection, options);
+  run_mode(
+      options, [&] { produce(connection, options); }, [&] { consume(connection, options); });
   natsConnection_Destroy(connection);
   return 0;
 }

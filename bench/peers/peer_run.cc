@@ -52,6 +52,14 @@ PeerOptions parse_options(int argc, char** argv) {
   return options;
 }
 
+void run_mode(const PeerOptions& options, const std::function<void()>& produce,
+              const std::function<void()>& consume) {
+  if (options.mode == "produce")
+    produce();
+  else
+    consume();
+}
+
 void fail(const std::string& what) {
   std::cerr << what << '\n';
   std::exit(1);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct PeerOptions {
 
 // Parses argv; prints the usage and exits with 2 on anything unknown or malformed.
 PeerOptions parse_options(int argc, char** argv);
+
+// Runs `produce` or `consume`, as options.mode says.
+void run_mode(const PeerOptions& options, const std::function<void()>& produce,
+              const std::function<void()>& consume);
 
 // Ends the process with a one-line message on stderr and exit code 1.
 [[noreturn]] void fail(const std::string& what);

@@ -123,9 +123,7 @@ int main(int argc, char** argv) {
   const PeerOptions options = parse_options(argc, argv);
   stream::Connection connection(options.host, options.port);
   connection.open();
-  if (options.mode == "produce")
-    produce(connection, options);
-  else
-    consume(connection, options);
+  run_mode(
+      options, [&] { produce(connection, options); }, [&] { consume(connection, options); });
   return 0;
 }

@@ -68,10 +68,8 @@ int main(int argc, char** argv) {
   const PeerOptions options = parse_options(argc, argv);
   redisContext* redis = redisConnect(options.host.c_str(), options.port);
   if (redis == nullptr || redis->err) fail("redis: cannot connect");
-  if (options.mode == "produce")
-    produce(redis, options);
-  else
-    consume(redis, options);
+  run_mode(
+      options, [&] { produce(redis, options); }, [&] { consume(redis, options); });
   redisFree(redis);
   return 0;
 }
