@@ -47,6 +47,14 @@ class Peer:
         return json.loads(out)
 
 
+def serve(stack: ExitStack, log_path: Path, command) -> int:
+    """Starts `command(port)` on a free port, stopped with `stack`; returns once it listens."""
+    port = free_port()
+    stack.enter_context(Process(command(port), log_path))
+    wait_port(port)
+    return port
+
+
 class Redis(Peer):
     name = "Redis Streams"
     driver = "peer_redis"
@@ -56,13 +64,9 @@ class Redis(Peer):
                   "nothing, a power loss up to about a second")
 
     def __init__(self, build: Path, workdir: Path, stack: ExitStack):
-        port = free_port()
-        stack.enter_context(Process(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
-             "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"],
-            workdir / "redis.log"))
-        wait_port(port)
-        super().__init__(build, port)
+        super().__init__(build, serve(stack, workdir / "redis.log", lambda port: [
+            "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
+            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"]))
 
 
 class NatsJetStream(Peer):
@@ -73,12 +77,8 @@ class NatsJetStream(Peer):
                   "messages")
 
     def __init__(self, build: Path, workdir: Path, stack: ExitStack):
-        port = free_port()
-        stack.enter_context(Process(
-            ["nats-server", "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(workdir / "jetstream")],
-            workdir / "nats.log"))
-        wait_port(port)
-        super().__init__(build, port)
+        super().__init__(build, serve(stack, workdir / "nats.log", lambda port: [
+            "nats-server", "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(workdir / "jetstream")]))
 
 
 class RabbitMQ:
