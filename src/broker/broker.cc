@@ -39,7 +39,10 @@ bool Broker::start(std::string& error) {
   store_ = cluster::EmbeddedMetadataStore::open(config_.log_dirs.front(), error);
   if (!store_) return false;
   cluster_id_ = load_cluster_id(*store_);
-  topics_ = std::make_unique<TopicRegistry>(*store_, config_.log, config_.broker_id);
+  dynamic_config_ = std::make_unique<DynamicBrokerConfig>(*store_, config_.broker_id, config_.log);
+  dynamic_config_->load();
+  topics_ =
+      std::make_unique<TopicRegistry>(*store_, dynamic_config_->log_defaults(), config_.broker_id);
   if (topics_->load(error) != ErrorCode::kNone) return false;
   replicas_ = std::make_unique<ReplicaManager>(*logs_);
   for (const auto& topic : topics_->all()) {
@@ -55,7 +58,8 @@ bool Broker::start(std::string& error) {
                                 config_.log_cleaner_backoff_ms});
     cleaner_->start();
   }
-  offsets_topic_ = std::make_unique<OffsetsTopic>(*this, config_.groups.offsets_topic_partitions);
+  offsets_topic_ = std::make_unique<OffsetsTopic>(*this, config_.groups.offsets_topic_partitions,
+                                                  config_.groups.offsets_topic_segment_bytes);
   groups_ = std::make_unique<coordinator::GroupCoordinator>(config_.groups, *offsets_topic_);
   if (groups_->load() != ErrorCode::kNone) {
     error = "cannot read the committed offsets in __consumer_offsets";
@@ -106,10 +110,25 @@ TopicResult Broker::set_topic_configs(const std::string& name, const TopicConfig
                                       bool validate_only) {
   auto result = topics_->set_configs(name, configs, validate_only);
   if (result.error != ErrorCode::kNone || validate_only) return result;
-  for (int32_t p = 0; p < result.topic->partition_count(); ++p) {
-    if (auto partition = replicas_->get(name, p)) partition->apply_config(result.topic->log_config);
-  }
+  apply_log_config(*result.topic);
   spdlog::info("topic {}: configs changed", name);
+  return result;
+}
+
+void Broker::apply_log_config(const TopicInfo& topic) {
+  for (int32_t p = 0; p < topic.partition_count(); ++p) {
+    if (auto partition = replicas_->get(topic.name, p)) partition->apply_config(topic.log_config);
+  }
+}
+
+ConfigChange Broker::set_broker_configs(DynamicScope scope, const TopicConfigs& configs,
+                                        bool validate_only) {
+  auto result = dynamic_config_->replace(scope, configs, validate_only);
+  if (result.error != ErrorCode::kNone || validate_only) return result;
+  for (const auto& topic : topics_->set_defaults(dynamic_config_->log_defaults()))
+    apply_log_config(*topic);
+  spdlog::info("dynamic broker configs changed ({})",
+               scope == DynamicScope::kClusterDefault ? "cluster default" : "this broker");
   return result;
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "broker/broker_config.h"
+#include "broker/dynamic_broker_config.h"
 #include "broker/flusher.h"
 #include "broker/offsets_topic.h"
 #include "broker/replica_manager.h"
@@ -49,17 +50,26 @@ class Broker {
   // auto.create.topics.enable is on and the client allows it.
   TopicResult auto_create_topic(const std::string& name);
 
+  DynamicBrokerConfig& dynamic_config() { return *dynamic_config_; }
+  // Replaces the dynamic overrides of `scope`; running logs without a topic override of a changed
+  // key take the new default at once.
+  ConfigChange set_broker_configs(DynamicScope scope, const TopicConfigs& configs,
+                                  bool validate_only);
+
   void shutdown();
 
  private:
   explicit Broker(BrokerConfig config);
   bool start(std::string& error);
   void run_background_tasks();
+  // Hands a topic's (new) log config to its running partitions.
+  void apply_log_config(const TopicInfo& topic);
 
   BrokerConfig config_;
   std::string cluster_id_;
   std::unique_ptr<cluster::MetadataStore> store_;
   std::unique_ptr<storage::LogManager> logs_;
+  std::unique_ptr<DynamicBrokerConfig> dynamic_config_;
   std::unique_ptr<TopicRegistry> topics_;
   std::unique_ptr<ReplicaManager> replicas_;
   std::unique_ptr<storage::LogCleaner> cleaner_;  // null when log.cleaner.enable=false

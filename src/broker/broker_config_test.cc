@@ -59,6 +59,20 @@ TEST(BrokerConfigTest, BadValueNamesTheKey) {
   EXPECT_FALSE(parse({{"auto.create.topics.enable", "yes"}}, error));
 }
 
+TEST(BrokerConfigTest, OffsetsTopicSegmentBytes) {
+  std::string error;
+  auto config = parse({}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->groups.offsets_topic_segment_bytes, 104857600);
+  config = parse({{"offsets.topic.segment.bytes", "4096"}}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->groups.offsets_topic_segment_bytes, 4096);
+  for (const char* bad : {"13", "-1", "2147483648", "big"}) {
+    EXPECT_FALSE(parse({{"offsets.topic.segment.bytes", bad}}, error)) << bad;
+    EXPECT_NE(error.find("offsets.topic.segment.bytes"), std::string::npos) << error;
+  }
+}
+
 TEST(BrokerConfigTest, UnknownKeysWarn) {
   std::string error;
   std::vector<std::string> warnings;

@@ -66,30 +66,45 @@ ConfigSource broker_source(const std::string& value, const std::string& default_
   return value == default_value ? ConfigSource::kDefault : ConfigSource::kStaticBroker;
 }
 
+// The broker key's levels that have a value, most specific first (ending with the static one).
+std::vector<ConfigSynonym> broker_synonyms(const LogConfigKey& key, const BrokerConfig& broker,
+                                           const DynamicOverrides& dynamic) {
+  static const storage::LogConfig kafka_defaults;
+  const std::string name(key.broker_key);
+  std::vector<ConfigSynonym> out;
+  if (auto it = dynamic.this_broker.find(name); it != dynamic.this_broker.end())
+    out.push_back({name, it->second, ConfigSource::kDynamicBroker});
+  if (auto it = dynamic.cluster_default.find(name); it != dynamic.cluster_default.end())
+    out.push_back({name, it->second, ConfigSource::kDynamicDefaultBroker});
+  const std::string value = key.render(broker.log);
+  out.push_back({name, value, broker_source(value, key.render(kafka_defaults))});
+  return out;
+}
+
 }  // namespace
 
-std::vector<ConfigEntry> topic_config_entries(const TopicInfo& topic, const BrokerConfig& broker) {
-  const storage::LogConfig kafka_defaults;
+std::vector<ConfigEntry> topic_config_entries(const TopicInfo& topic, const BrokerConfig& broker,
+                                              const DynamicOverrides& dynamic) {
   std::vector<ConfigEntry> entries;
   for (const auto& key : log_config_keys()) {
     ConfigEntry entry;
     entry.name = std::string(key.topic_key);
     entry.value = key.render(topic.log_config);
-    const std::string broker_value = key.render(broker.log);
-    const ConfigSource broker_src = broker_source(broker_value, key.render(kafka_defaults));
-    if (auto it = topic.configs.find(key.topic_key); it != topic.configs.end()) {
+    const auto from_broker = broker_synonyms(key, broker, dynamic);
+    if (topic.configs.contains(key.topic_key)) {
       entry.source = ConfigSource::kDynamicTopic;
       entry.synonyms.push_back({entry.name, entry.value, ConfigSource::kDynamicTopic});
     } else {
-      entry.source = broker_src;
+      entry.source = from_broker.front().source;
     }
-    entry.synonyms.push_back({std::string(key.broker_key), broker_value, broker_src});
+    entry.synonyms.insert(entry.synonyms.end(), from_broker.begin(), from_broker.end());
     entries.push_back(std::move(entry));
   }
   return entries;
 }
 
-std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker) {
+std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker,
+                                               const DynamicOverrides& dynamic) {
   const BrokerConfig kafka_defaults;
   std::vector<ConfigEntry> entries;
   for (const auto& key : broker_keys()) {
@@ -98,13 +113,23 @@ std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker) {
     entry.synonyms.push_back({entry.name, entry.value, entry.source});
     entries.push_back(std::move(entry));
   }
-  const storage::LogConfig log_defaults;
   for (const auto& key : log_config_keys()) {
-    ConfigEntry entry{
-        std::string(key.broker_key), key.render(broker.log), ConfigSource::kDefault, true, {}};
-    entry.source = broker_source(entry.value, key.render(log_defaults));
-    entry.synonyms.push_back({entry.name, entry.value, entry.source});
+    auto synonyms = broker_synonyms(key, broker, dynamic);
+    ConfigEntry entry{std::string(key.broker_key), synonyms.front().value, synonyms.front().source,
+                      false, std::move(synonyms)};
     entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+std::vector<ConfigEntry> cluster_default_entries(const DynamicOverrides& dynamic) {
+  std::vector<ConfigEntry> entries;
+  for (const auto& [name, value] : dynamic.cluster_default) {
+    entries.push_back({name,
+                       value,
+                       ConfigSource::kDynamicDefaultBroker,
+                       false,
+                       {{name, value, ConfigSource::kDynamicDefaultBroker}}});
   }
   return entries;
 }

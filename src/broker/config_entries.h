@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "broker/broker_config.h"
+#include "broker/dynamic_broker_config.h"
 #include "broker/topic_registry.h"
 
 namespace gregor::broker {
@@ -37,12 +38,18 @@ struct ConfigEntry {
   std::vector<ConfigSynonym> synonyms;
 };
 
-// Every topic-level key of `topic`. Overrides are DYNAMIC_TOPIC_CONFIG; otherwise the broker's
-// value, STATIC_BROKER_CONFIG when server.properties changed it from Kafka's default, else
-// DEFAULT_CONFIG.
-std::vector<ConfigEntry> topic_config_entries(const TopicInfo& topic, const BrokerConfig& broker);
+// Every topic-level key of `topic`. Overrides are DYNAMIC_TOPIC_CONFIG; otherwise the value of
+// the broker key that supplies the default: a dynamic one of this broker, else of the cluster
+// default, else STATIC_BROKER_CONFIG when server.properties changed it from Kafka's default,
+// else DEFAULT_CONFIG. Synonyms list every level that has a value, most specific first.
+std::vector<ConfigEntry> topic_config_entries(const TopicInfo& topic, const BrokerConfig& broker,
+                                              const DynamicOverrides& dynamic);
 
-// The broker's own configuration (read-only: Gregor has no dynamic broker configs yet).
-std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker);
+// The broker's own configuration. The log keys are dynamic (read_only false) and show their
+// dynamic values; the others are read-only.
+std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker,
+                                               const DynamicOverrides& dynamic);
+// The cluster-default resource (empty broker name): only the keys it overrides, as Kafka shows.
+std::vector<ConfigEntry> cluster_default_entries(const DynamicOverrides& dynamic);
 
 }  // namespace gregor::broker

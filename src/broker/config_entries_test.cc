@@ -20,7 +20,7 @@ TEST(ConfigEntriesTest, TopicOverridesAreDynamicWithTheBrokerKeyAsSynonym) {
   topic.configs["max.message.bytes"] = "2000";
   topic.log_config = broker.log;
   topic.log_config.max_message_bytes = 2000;
-  auto entries = topic_config_entries(topic, broker);
+  auto entries = topic_config_entries(topic, broker, {});
 
   const auto& max = find(entries, "max.message.bytes");
   EXPECT_EQ(max.value, "2000");
@@ -36,11 +36,42 @@ TEST(ConfigEntriesTest, TopicOverridesAreDynamicWithTheBrokerKeyAsSynonym) {
   EXPECT_EQ(find(entries, "segment.bytes").source, ConfigSource::kDefault);
 }
 
+TEST(ConfigEntriesTest, DynamicBrokerValuesComeBeforeTheStaticOne) {
+  BrokerConfig broker;
+  broker.log.retention_ms = 1000;
+  DynamicOverrides dynamic;
+  dynamic.cluster_default["log.retention.ms"] = "2000";
+  dynamic.cluster_default["log.segment.bytes"] = "8192";
+  dynamic.this_broker["log.retention.ms"] = "3000";
+  TopicInfo topic;
+  topic.log_config = broker.log;
+  topic.log_config.retention_ms = 3000;  // what the registry computes from the same overrides
+  topic.log_config.segment_bytes = 8192;
+  auto entries = topic_config_entries(topic, broker, dynamic);
+  const auto& retention = find(entries, "retention.ms");
+  EXPECT_EQ(retention.value, "3000");
+  EXPECT_EQ(retention.source, ConfigSource::kDynamicBroker);
+  ASSERT_EQ(retention.synonyms.size(), 3u);
+  EXPECT_EQ(retention.synonyms[1].value, "2000");
+  EXPECT_EQ(retention.synonyms[1].source, ConfigSource::kDynamicDefaultBroker);
+  EXPECT_EQ(retention.synonyms[2].value, "1000");
+  EXPECT_EQ(retention.synonyms[2].source, ConfigSource::kStaticBroker);
+  EXPECT_EQ(find(entries, "segment.bytes").source, ConfigSource::kDynamicDefaultBroker);
+
+  auto broker_entries = broker_config_entries(broker, dynamic);
+  EXPECT_EQ(find(broker_entries, "log.retention.ms").value, "3000");
+  EXPECT_FALSE(find(broker_entries, "log.retention.ms").read_only);
+  EXPECT_EQ(find(broker_entries, "log.segment.bytes").source, ConfigSource::kDynamicDefaultBroker);
+  auto defaults = cluster_default_entries(dynamic);
+  ASSERT_EQ(defaults.size(), 2u);
+  EXPECT_EQ(find(defaults, "log.retention.ms").value, "2000");
+}
+
 TEST(ConfigEntriesTest, BrokerEntriesAreReadOnlyWithTheirSource) {
   BrokerConfig broker;
   broker.num_partitions = 3;
   broker.log.segment_bytes = 4096;
-  auto entries = broker_config_entries(broker);
+  auto entries = broker_config_entries(broker, {});
   EXPECT_EQ(find(entries, "num.partitions").value, "3");
   EXPECT_EQ(find(entries, "num.partitions").source, ConfigSource::kStaticBroker);
   EXPECT_TRUE(find(entries, "num.partitions").read_only);

@@ -3,13 +3,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <string>
 
 #include "broker/broker.h"
 
 namespace gregor::broker {
 
-OffsetsTopic::OffsetsTopic(Broker& broker, int32_t default_partitions)
-    : broker_(broker), partitions_(default_partitions) {
+OffsetsTopic::OffsetsTopic(Broker& broker, int32_t default_partitions, int32_t segment_bytes)
+    : broker_(broker), partitions_(default_partitions), segment_bytes_(segment_bytes) {
   if (auto topic = broker_.topics().find(kOffsetsTopic)) partitions_ = topic->partition_count();
 }
 
@@ -17,8 +18,9 @@ ErrorCode OffsetsTopic::ensure_topic() {
   if (broker_.topics().find(kOffsetsTopic)) return ErrorCode::kNone;
   std::lock_guard lock(create_mutex_);
   if (broker_.topics().find(kOffsetsTopic)) return ErrorCode::kNone;
-  auto result = broker_.create_topic(kOffsetsTopic, partitions_.load(), 1, {},
-                                     {{"cleanup.policy", "compact"}}, false);
+  auto result = broker_.create_topic(
+      kOffsetsTopic, partitions_.load(), 1, {},
+      {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(segment_bytes_)}}, false);
   if (result.error == ErrorCode::kTopicAlreadyExists) return ErrorCode::kNone;
   return result.error;
 }

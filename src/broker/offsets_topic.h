@@ -1,5 +1,6 @@
 // The broker's side of the group coordinator's storage: the internal compacted topic
-// __consumer_offsets (offsets.topic.num.partitions partitions, cleanup.policy=compact). Appends
+// __consumer_offsets (offsets.topic.num.partitions partitions, cleanup.policy=compact,
+// segment.bytes=offsets.topic.segment.bytes, as Kafka creates it). Appends
 // go through Partition::append like a produce and are acknowledged once the flusher has made
 // them durable, as acks=all would be. The topic is created on first use, as Kafka does; a topic
 // found at start-up keeps its partition count.
@@ -20,7 +21,7 @@ inline constexpr const char* kOffsetsTopic = "__consumer_offsets";
 
 class OffsetsTopic : public coordinator::OffsetsLog {
  public:
-  OffsetsTopic(Broker& broker, int32_t default_partitions);
+  OffsetsTopic(Broker& broker, int32_t default_partitions, int32_t segment_bytes);
 
   int32_t partition_count() const override { return partitions_.load(); }
   void append(int32_t partition, std::vector<uint8_t> batch,
@@ -33,6 +34,7 @@ class OffsetsTopic : public coordinator::OffsetsLog {
 
   Broker& broker_;
   std::atomic<int32_t> partitions_;
+  const int32_t segment_bytes_;  // of the topic, when this broker creates it
   std::mutex create_mutex_;
 };
 

@@ -28,6 +28,9 @@ class AppendListener {
 
 struct ProduceResult {
   ErrorCode error = ErrorCode::kNone;
+  // With kInvalidRecord: why, and the index of each offending record (Kafka's record_errors).
+  std::string error_message;
+  std::vector<int32_t> invalid_records;
   int64_t base_offset = -1;
   int64_t last_offset = -1;
   int64_t log_append_time = -1;
@@ -49,7 +52,8 @@ class Partition {
   int64_t high_watermark() const { return log_->log_end_offset(); }
 
   // Validates the batches in `records` (modified in place: offsets and leader epoch are
-  // assigned) and appends them.
+  // assigned) and appends them. On a compacted topic a record without a key refuses the whole
+  // payload with kInvalidRecord (nothing is appended).
   ProduceResult append(std::span<uint8_t> records, int64_t now_ms);
 
   // A topic config change on a running broker: the log's settings and the cached limit.
@@ -60,6 +64,10 @@ class Partition {
 
  private:
   void notify_listeners();
+  // For a compacted topic: true if every record of `records` has a key; else false with
+  // `result` set to the refusal (kInvalidRecord, or kCorruptMessage for undecodable records).
+  bool accepts_keys(protocol::ByteView records, const std::vector<protocol::BatchHeader>& headers,
+                    ProduceResult& result) const;
 
   const std::string topic_;
   const int32_t index_;
@@ -67,6 +75,8 @@ class Partition {
   int32_t leader_epoch_ = 0;
   // The topic's max.message.bytes, kept here so that a produce does not copy the log's config.
   std::atomic<int32_t> max_batch_bytes_;
+  // cleanup.policy contains compact: records must have keys (checked record by record).
+  std::atomic<bool> compacted_;
 
   std::mutex listeners_mutex_;
   std::vector<std::weak_ptr<AppendListener>> listeners_;

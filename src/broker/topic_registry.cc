@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "broker/config_znode.h"
 #include "broker/topic_name.h"
 #include "common/config_value.h"
 
@@ -28,10 +29,6 @@ std::string topic_json(const TopicInfo& topic) {
       .dump();
 }
 
-std::string config_json(const TopicConfigs& configs) {
-  return Json{{"version", 1}, {"config", configs}}.dump();
-}
-
 // Parses the two znodes of a topic; false if they are not what topic_json/config_json wrote.
 bool parse_topic(const std::string& topic_data, const std::string& config_data, TopicInfo& topic) {
   Json doc = Json::parse(topic_data, nullptr, /*allow_exceptions=*/false);
@@ -49,14 +46,7 @@ bool parse_topic(const std::string& topic_data, const std::string& config_data, 
       topic.replicas[static_cast<size_t>(*p)].push_back(id.get<int32_t>());
     }
   }
-  if (!config_data.empty()) {
-    Json config = Json::parse(config_data, nullptr, false);
-    if (config.is_object() && config["config"].is_object()) {
-      for (const auto& [key, value] : config["config"].items()) {
-        if (value.is_string()) topic.configs[key] = value.get<std::string>();
-      }
-    }
-  }
+  topic.configs = parse_config_znode(config_data);
   return true;
 }
 
@@ -163,7 +153,7 @@ StoreError TopicRegistry::persist(const TopicInfo& topic, bool is_new) {
   const auto topic_path = kTopicsPath + "/" + topic.name;
   if (!is_new) return store_.set(topic_path, topic_json(topic));
   return store_.multi({
-      cluster::StoreOp::create(kConfigsPath + "/" + topic.name, config_json(topic.configs)),
+      cluster::StoreOp::create(kConfigsPath + "/" + topic.name, config_znode_json(topic.configs)),
       cluster::StoreOp::create(topic_path, topic_json(topic)),
   });
 }
@@ -242,9 +232,9 @@ TopicResult TopicRegistry::set_configs(const std::string& name, const TopicConfi
   }
   if (validate_only) return {ErrorCode::kNone, "", changed};
   const auto path = kConfigsPath + "/" + name;
-  auto rc = store_.set(path, config_json(configs));
+  auto rc = store_.set(path, config_znode_json(configs));
   if (rc == StoreError::kNoNode)
-    rc = store_.create(path, config_json(configs), cluster::CreateMode::kPersistent);
+    rc = store_.create(path, config_znode_json(configs), cluster::CreateMode::kPersistent);
   if (rc != StoreError::kOk) {
     return {ErrorCode::kUnknownServerError,
             "metadata store: " + std::string(cluster::store_error_name(rc)), nullptr};
@@ -252,6 +242,24 @@ TopicResult TopicRegistry::set_configs(const std::string& name, const TopicConfi
   std::unique_lock lock(mutex_);
   topics_[name] = changed;
   return {ErrorCode::kNone, "", changed};
+}
+
+std::vector<TopicPtr> TopicRegistry::set_defaults(const storage::LogConfig& defaults) {
+  std::lock_guard write(write_mutex_);
+  defaults_ = defaults;
+  std::unique_lock lock(mutex_);
+  std::vector<TopicPtr> out;
+  for (auto& [name, topic] : topics_) {
+    auto changed = std::make_shared<TopicInfo>(*topic);
+    changed->log_config = defaults_;
+    std::string error;  // overrides were valid against any defaults: they do not depend on them
+    if (!apply_topic_configs(changed->log_config, changed->configs, error)) {
+      spdlog::warn("topic {}: {}", name, error);
+    }
+    topic = changed;
+    out.push_back(changed);
+  }
+  return out;
 }
 
 TopicPtr TopicRegistry::find(const std::string& name) const {

@@ -58,6 +58,9 @@ class TopicRegistry {
   // changes are computed by the caller). Validated like CreateTopics configs: kInvalidConfig
   // naming the key. Persisted in /config/topics/<name> unless validate_only.
   TopicResult set_configs(const std::string& name, const TopicConfigs& configs, bool validate_only);
+  // New broker log defaults (a dynamic broker config change): every topic's log config is
+  // recomputed from them and its overrides. Returns the topics as they are now.
+  std::vector<TopicPtr> set_defaults(const storage::LogConfig& defaults);
 
   TopicPtr find(const std::string& name) const;
   TopicPtr find(const protocol::Uuid& id) const;
@@ -70,7 +73,7 @@ class TopicRegistry {
   cluster::StoreError persist(const TopicInfo& topic, bool is_new);
 
   cluster::MetadataStore& store_;
-  const storage::LogConfig defaults_;
+  storage::LogConfig defaults_;  // guarded by write_mutex_
   const int32_t broker_id_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, TopicPtr, std::less<>> topics_;

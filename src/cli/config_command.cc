@@ -15,39 +15,65 @@
 namespace gregor::cli {
 namespace {
 
+// A topic, a broker (by id) or the cluster-wide broker defaults (the empty broker name).
 struct Target {
   std::string topic;
   std::string broker;
+  bool broker_defaults = false;
 
   rd_kafka_ResourceType_t type() const {
     return topic.empty() ? RD_KAFKA_RESOURCE_BROKER : RD_KAFKA_RESOURCE_TOPIC;
   }
   const std::string& name() const { return topic.empty() ? broker : topic; }
+  std::string description() const {
+    if (!topic.empty()) return "topic " + topic;
+    return broker_defaults ? std::string("the broker defaults") : "broker " + broker;
+  }
+  // The source of the values this target overrides itself.
+  rd_kafka_ConfigSource_t own_source() const {
+    if (!topic.empty()) return RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG;
+    return broker_defaults ? RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG
+                           : RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG;
+  }
 };
 
 void add_target(CLI::App* command, Target& target) {
   auto* topic = command->add_option("--topic", target.topic, "The topic whose configs to use");
   auto* broker =
       command->add_option("--broker", target.broker, "The broker id whose configs to use");
-  topic->excludes(broker);
-  broker->excludes(topic);
+  auto* defaults = command->add_flag("--broker-defaults", target.broker_defaults,
+                                     "The dynamic defaults of every broker (log.* keys)");
+  topic->excludes(broker)->excludes(defaults);
+  broker->excludes(topic)->excludes(defaults);
+  defaults->excludes(topic)->excludes(broker);
   command->require_option(1, 0);
 }
 
-std::map<std::string, std::string> overrides(const std::vector<ConfigInfo>& configs) {
+// librdkafka sends a broker's configs request to that broker: an id that is not in the cluster
+// would only time out.
+void check_broker(const Client& client, const Target& target) {
+  if (target.broker.empty()) return;
+  const auto md = client.metadata();
+  std::string ids;
+  for (int i = 0; i < md->broker_cnt; ++i) {
+    if (std::to_string(md->brokers[i].id) == target.broker) return;
+    ids += (ids.empty() ? "" : ", ") + std::to_string(md->brokers[i].id);
+  }
+  throw CliError(fmt::format("unknown broker {}: the cluster's brokers are {}", target.broker, ids));
+}
+
+std::map<std::string, std::string> overrides(const Target& target,
+                                             const std::vector<ConfigInfo>& configs) {
   std::map<std::string, std::string> out;
   for (const auto& c : configs) {
-    if (c.source == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
-        c.source == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG) {
-      out[c.name] = c.value;
-    }
+    if (c.source == target.own_source()) out[c.name] = c.value;
   }
   return out;
 }
 
 void get(const GlobalOptions& options, const Target& target, const std::vector<std::string>& keys) {
   Client client(options, Client::Kind::kProducer);
-  client.metadata();
+  check_broker(client, target);
   const auto configs = describe_configs(client, target.type(), target.name());
   Table table{{"NAME", "VALUE", "SOURCE"}, {}};
   for (const auto& key : keys) {
@@ -66,21 +92,20 @@ void get(const GlobalOptions& options, const Target& target, const std::vector<s
 void set(const GlobalOptions& options, const Target& target, const std::vector<std::string>& args) {
   const auto changes = parse_assignments(args);
   Client client(options, Client::Kind::kProducer);
-  client.metadata();
-  auto configs = overrides(describe_configs(client, target.type(), target.name()));
+  check_broker(client, target);
+  auto configs = overrides(target, describe_configs(client, target.type(), target.name()));
   for (const auto& [key, value] : changes)
     configs[key] = value;
   alter_configs(client, target.type(), target.name(), {configs.begin(), configs.end()});
-  std::cout << "Updated configs of " << (target.topic.empty() ? "broker " : "topic ")
-            << target.name() << '\n';
+  std::cout << "Updated configs of " << target.description() << '\n';
 }
 
 void remove(const GlobalOptions& options, const Target& target,
             const std::vector<std::string>& keys) {
   Client client(options, Client::Kind::kProducer);
-  client.metadata();
+  check_broker(client, target);
   const auto all = describe_configs(client, target.type(), target.name());
-  auto configs = overrides(all);
+  auto configs = overrides(target, all);
   for (const auto& key : keys) {
     bool known = false;
     for (const auto& c : all)
@@ -89,8 +114,7 @@ void remove(const GlobalOptions& options, const Target& target,
     configs.erase(key);
   }
   alter_configs(client, target.type(), target.name(), {configs.begin(), configs.end()});
-  std::cout << "Deleted config overrides of " << (target.topic.empty() ? "broker " : "topic ")
-            << target.name() << '\n';
+  std::cout << "Deleted config overrides of " << target.description() << '\n';
 }
 
 }  // namespace
@@ -120,13 +144,17 @@ void add_config_commands(CLI::App& app, const GlobalOptions& options) {
   s->add_option("configs", *args, "KEY=VALUE pairs")->required();
   s->footer(
       "Examples:\n"
-      "  gregor config set --topic orders retention.ms=86400000 max.message.bytes=2000000");
+      "  gregor config set --topic orders retention.ms=86400000 max.message.bytes=2000000\n"
+      "  gregor config set --broker 0 log.retention.ms=3600000     # this broker's default\n"
+      "  gregor config set --broker-defaults log.segment.bytes=536870912  # every broker's");
   s->callback([&options, target, args] { set(options, *target, *args); });
 
   auto* d = config->add_subcommand("delete", "Remove config overrides (back to the defaults)");
   add_target(d, *target);
   d->add_option("keys", *args, "Config names")->required();
-  d->footer("Examples:\n  gregor config delete --topic orders retention.ms");
+  d->footer(
+      "Examples:\n  gregor config delete --topic orders retention.ms\n"
+      "  gregor config delete --broker-defaults log.segment.bytes");
   d->callback([&options, target, args] { remove(options, *target, *args); });
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli_error.h"
+#include "cli/default_broker_configs.h"
 
 namespace gregor::cli {
 namespace {
@@ -45,6 +46,9 @@ std::string source_name(rd_kafka_ConfigSource_t source) {
 
 std::vector<ConfigInfo> describe_configs(const Client& client, rd_kafka_ResourceType_t type,
                                          const std::string& name) {
+  if (type == RD_KAFKA_RESOURCE_BROKER && name.empty()) {
+    return describe_default_broker_configs(client);
+  }
   rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(type, name.c_str());
   Event event = client.admin([&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
     rd_kafka_DescribeConfigs(client.handle(), &resource, 1, options, queue);
@@ -69,6 +73,9 @@ std::vector<ConfigInfo> describe_configs(const Client& client, rd_kafka_Resource
 
 void alter_configs(const Client& client, rd_kafka_ResourceType_t type, const std::string& name,
                    const std::vector<std::pair<std::string, std::string>>& configs) {
+  if (type == RD_KAFKA_RESOURCE_BROKER && name.empty()) {
+    return alter_default_broker_configs(client, configs);
+  }
   rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(type, name.c_str());
   for (const auto& [key, value] : configs) {
     rd_kafka_ConfigResource_set_config(resource, key.c_str(), value.c_str());

@@ -23,7 +23,8 @@ struct ConfigInfo {
   bool read_only = false;
 };
 
-// The configs of one topic or broker; CliError for an unknown topic or a refused request.
+// The configs of one topic or broker (an empty broker name: the cluster-wide broker defaults);
+// CliError for an unknown topic or a refused request.
 std::vector<ConfigInfo> describe_configs(const Client& client, rd_kafka_ResourceType_t type,
                                          const std::string& name);
 

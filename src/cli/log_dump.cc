@@ -72,10 +72,11 @@ std::string dump_text(const SegmentDump& dump, bool with_records) {
     const auto& h = b.header;
     out += fmt::format(
         "baseOffset: {} lastOffset: {} count: {} baseSequence: {} producerId: {} "
-        "producerEpoch: {} partitionLeaderEpoch: {} isTransactional: {} isControl: {} "
+        "producerEpoch: {} partitionLeaderEpoch: {} isTransactional: {} isControl: {} {}"
         "position: {} {}: {} size: {} magic: {} compresscodec: {} crc: {} isvalid: {}\n",
         h.base_offset, h.last_offset(), h.record_count, h.base_sequence, h.producer_id,
         h.producer_epoch, h.partition_leader_epoch, h.is_transactional(), h.is_control(),
+        h.has_delete_horizon() ? fmt::format("deleteHorizonMs: {} ", h.first_timestamp) : "",
         b.position,
         h.timestamp_type() == protocol::TimestampType::kCreateTime ? "CreateTime" : "LogAppendTime",
         h.max_timestamp, h.total_size(), h.magic, codec_name(h.compression()), h.crc, b.crc_ok);
@@ -121,6 +122,8 @@ nlohmann::json dump_json(const SegmentDump& dump) {
          {"size", h.total_size()},
          {"compression", codec_name(h.compression())},
          {"max_timestamp", h.max_timestamp},
+         {"delete_horizon_ms",
+          h.has_delete_horizon() ? nlohmann::json(h.first_timestamp) : nlohmann::json(nullptr)},
          {"crc_valid", b.crc_ok},
          {"error", b.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.error)},
          {"records", records}});

@@ -55,6 +55,24 @@ TEST(LogDumpTest, DecodesPlainAndCompressedBatchesAndReportsTrailingBytes) {
   EXPECT_EQ(dump_json(dump)["batches"][0]["records"][0]["headers"]["h"], "v");
 }
 
+TEST(LogDumpTest, ShowsTheCleanersDeleteHorizon) {
+  std::vector<protocol::RecordInput> records(1);
+  records[0] = {1000, bytes("k"), std::nullopt, {}, -1};  // a tombstone
+  std::vector<uint8_t> data;
+  ASSERT_EQ(protocol::encode_batch(records, {.delete_horizon_ms = 5000}, data), ErrorCode::kNone);
+  auto plain = batch(protocol::Compression::kNone, 1);
+  data.insert(data.end(), plain.begin(), plain.end());
+  const auto dump = dump_segment(data);
+  const auto text = dump_text(dump, true);
+  EXPECT_NE(text.find("isControl: false deleteHorizonMs: 5000 position: 0"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("deleteHorizonMs", text.find('\n')), std::string::npos) << text;
+  EXPECT_NE(text.find("| offset: 0 timestamp: 1000 keySize: 1 valueSize: -1"), std::string::npos);
+  const auto json = dump_json(dump);
+  EXPECT_EQ(json["batches"][0]["delete_horizon_ms"], 5000);
+  EXPECT_TRUE(json["batches"][1]["delete_horizon_ms"].is_null());
+}
+
 TEST(LogDumpTest, FlagsACorruptBatch) {
   auto data = batch(protocol::Compression::kGzip, 0);
   data.back() ^= 0xff;

@@ -38,6 +38,9 @@ inline constexpr int16_t kCompressionMask = 0x07;
 inline constexpr int16_t kTimestampTypeBit = 0x08;
 inline constexpr int16_t kTransactionalBit = 0x10;
 inline constexpr int16_t kControlBit = 0x20;
+// Set by the log cleaner (KIP-534): first_timestamp then holds the batch's delete horizon, the
+// time after which its tombstones may be removed, and record timestamps stay relative to it.
+inline constexpr int16_t kDeleteHorizonBit = 0x40;
 
 struct BatchHeader {
   int64_t base_offset = 0;
@@ -70,6 +73,12 @@ struct BatchHeader {
   }
   bool is_transactional() const { return (attributes & kTransactionalBit) != 0; }
   bool is_control() const { return (attributes & kControlBit) != 0; }
+  bool has_delete_horizon() const { return (attributes & kDeleteHorizonBit) != 0; }
+  // The first record's timestamp, unless the cleaner stored a delete horizon there.
+  std::optional<int64_t> first_record_timestamp() const {
+    if (has_delete_horizon()) return std::nullopt;
+    return first_timestamp;
+  }
 };
 
 // Parses the 61-byte header at the start of `data`; nullopt if fewer bytes or

@@ -66,6 +66,7 @@ int16_t attributes_of(const BatchOptions& options) {
   if (options.timestamp_type == TimestampType::kLogAppendTime) attributes |= kTimestampTypeBit;
   if (options.transactional) attributes |= kTransactionalBit;
   if (options.control) attributes |= kControlBit;
+  if (options.delete_horizon_ms >= 0) attributes |= kDeleteHorizonBit;
   return attributes;
 }
 
@@ -156,6 +157,7 @@ ErrorCode encode_batch(std::span<const RecordInput> records, const BatchOptions&
   header.base_sequence = options.base_sequence;
   header.record_count = static_cast<int32_t>(records.size());
   if (!records.empty()) header.first_timestamp = records.front().timestamp;
+  if (options.delete_horizon_ms >= 0) header.first_timestamp = options.delete_horizon_ms;
 
   Writer body, scratch;
   int64_t previous_delta = -1;

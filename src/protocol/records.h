@@ -1,6 +1,7 @@
 // The records inside a v2 batch: a decoder (RecordIterator) and a builder (encode_batch). The
-// broker's produce and fetch paths never look inside a batch; this is for the log dump tool,
-// compaction, the coordinators' internal topics and tests.
+// broker's fetch path never looks inside a batch, nor does produce except to compacted topics
+// (which need keys); this is for those, the log dump tool, compaction, the coordinators'
+// internal topics and tests.
 //
 //   std::vector<uint8_t> scratch;  // reused across batches: holds decompressed records
 //   RecordIterator it;
@@ -103,12 +104,15 @@ struct BatchOptions {
   int32_t base_sequence = -1;
   bool transactional = false;
   bool control = false;
+  // >= 0: the delete horizon (KIP-534) the cleaner gives a batch holding tombstones; stored as
+  // the batch's first timestamp, with kDeleteHorizonBit set.
+  int64_t delete_horizon_ms = -1;
 };
 
 // Replaces `out` with one v2 batch holding `records` (in order; offset deltas must increase),
-// with a correct CRC. first_timestamp is the first record's timestamp and max_timestamp the
-// largest (-1 for both when empty). Returns kInvalidRecord for offset deltas that do not
-// increase, kMessageTooLarge when the batch would not fit an int32 length.
+// with a correct CRC. first_timestamp is the first record's timestamp (or the delete horizon) and
+// max_timestamp the largest (-1 for both when empty). Returns kInvalidRecord for offset deltas that
+// do not increase, kMessageTooLarge when the batch would not fit an int32 length.
 ErrorCode encode_batch(std::span<const RecordInput> records, const BatchOptions& options,
                        std::vector<uint8_t>& out);
 

@@ -118,6 +118,29 @@ TEST(RecordsTest, ExplicitOffsetDeltasLeaveGaps) {
   EXPECT_EQ(encode_batch(records, {}, batch), ErrorCode::kInvalidRecord);
 }
 
+TEST(RecordsTest, DeleteHorizonTakesTheFirstTimestampAndKeepsRecordTimes) {
+  std::vector<RecordInput> records(2);
+  records[0].timestamp = 1000;
+  records[1].timestamp = 1500;
+  std::vector<uint8_t> batch;
+  ASSERT_EQ(encode_batch(records, {.delete_horizon_ms = 90000}, batch), ErrorCode::kNone);
+  const BatchHeader header = *parse_batch_header(batch);
+  EXPECT_TRUE(header.has_delete_horizon());
+  EXPECT_EQ(header.attributes & kDeleteHorizonBit, kDeleteHorizonBit);
+  EXPECT_EQ(header.first_timestamp, 90000);
+  EXPECT_EQ(header.first_record_timestamp(), std::nullopt);
+  EXPECT_EQ(header.max_timestamp, 1500);
+  EXPECT_TRUE(batch_crc_ok(batch));
+  std::vector<Decoded> got;
+  ASSERT_EQ(decode_all(batch, got), ErrorCode::kNone);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].timestamp, 1000);  // negative deltas from the horizon
+  EXPECT_EQ(got[1].timestamp, 1500);
+  ASSERT_EQ(encode_batch(records, {}, batch), ErrorCode::kNone);
+  EXPECT_FALSE(parse_batch_header(batch)->has_delete_horizon());
+  EXPECT_EQ(parse_batch_header(batch)->first_record_timestamp(), 1000);
+}
+
 // Wraps a hand-written records section in a valid header claiming `count` records.
 std::vector<uint8_t> raw_batch(const std::vector<uint8_t>& body, int32_t count,
                                Compression codec = Compression::kNone) {

@@ -1,12 +1,12 @@
-// Kafka's offset checkpoint files, one per log directory: `recovery-point-offset-checkpoint`
-// and `log-start-offset-checkpoint`. Text:
+// Kafka's offset checkpoint files, one per log directory: `recovery-point-offset-checkpoint`,
+// `log-start-offset-checkpoint` and `cleaner-offset-checkpoint`. Text:
 //   0                      <- format version
 //   2                      <- number of entries
 //   my-topic 0 1234        <- topic, partition, offset; one line each
 //   my-topic 1 88
 // Written atomically (temp file, fsync, rename, fsync of the directory), so a crash leaves the
-// old or the new file. Called by LogManager (its background checkpoint and shutdown) under its
-// checkpoint mutex; the functions themselves are stateless.
+// old or the new file. Called by LogManager (its background checkpoint and shutdown, and for
+// the log cleaner) under its checkpoint mutex; the functions themselves are stateless.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,9 @@ namespace gregor::storage {
 
 inline constexpr char kRecoveryPointCheckpoint[] = "recovery-point-offset-checkpoint";
 inline constexpr char kLogStartOffsetCheckpoint[] = "log-start-offset-checkpoint";
+// Per compacted log: the offset below which the cleaner has cleaned it (its next first dirty
+// offset), so that a restart does not clean the log again from its start.
+inline constexpr char kCleanerOffsetCheckpoint[] = "cleaner-offset-checkpoint";
 
 using OffsetMap = std::map<TopicPartition, int64_t>;
 

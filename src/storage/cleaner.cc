@@ -2,40 +2,22 @@
 #include "storage/cleaner.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "protocol/records.h"
-#include "storage/file_util.h"
+#include "storage/cleaner_rewrite.h"
 
 namespace gregor::storage {
 
 namespace {
 
 using protocol::BatchHeader;
-using SegmentPtr = std::shared_ptr<Segment>;
 constexpr size_t kMaxDecompressed = 64 << 20;
-constexpr size_t kWriteChunk = 1 << 20;  // cleaned batches are written in chunks of this
-
-// Calls fn(header, batch bytes) for every whole batch of `segment`; false on a read error.
-template <typename Fn>
-bool for_each_batch(const Segment& segment, std::vector<uint8_t>& buffer, Fn&& fn) {
-  const int64_t end = segment.size();
-  int64_t position = 0;
-  while (auto header = segment.read_header(position, end)) {
-    buffer.resize(header->total_size());
-    if (pread_full(segment.file()->fd(), buffer.data(), buffer.size(), position) !=
-        static_cast<int64_t>(buffer.size())) {
-      return false;
-    }
-    if (!fn(*header, protocol::ByteView(buffer))) return false;
-    position += static_cast<int64_t>(header->total_size());
-  }
-  return true;
-}
 
 // The next segment's base offset (the log end of the active one: never used here).
 int64_t end_of(const std::vector<SegmentPtr>& list, size_t i) {
@@ -78,112 +60,36 @@ int64_t build_map(const std::vector<SegmentPtr>& list, const CleanableRange& ran
   return mapped_upto;
 }
 
-// Appends batches to the cleaned segment in chunks.
-class CleanedWriter {
- public:
-  explicit CleanedWriter(Segment& out) : out_(out) {}
-  bool add(protocol::ByteView batch, const BatchHeader& header, int64_t now_ms) {
-    metas_.push_back({header.base_offset, header.last_offset(), header.max_timestamp,
-                      static_cast<int64_t>(batch.size())});
-    bytes_.insert(bytes_.end(), batch.begin(), batch.end());
-    return bytes_.size() < kWriteChunk || flush(now_ms);
-  }
-  bool flush(int64_t now_ms) {
-    if (metas_.empty()) return true;
-    const bool ok = out_.append(bytes_, metas_, now_ms) == ErrorCode::kNone;
-    bytes_.clear();
-    metas_.clear();
-    return ok;
-  }
-
- private:
-  Segment& out_;
-  std::vector<uint8_t> bytes_;
-  std::vector<BatchMeta> metas_;
-};
-
-// Step 2 for one batch: what survives of it, written through `writer`.
-bool clean_batch(const BatchHeader& header, protocol::ByteView bytes, const KeyOffsetMap& map,
-                 bool drop_tombstones, CleanedWriter& writer, CleanStats& stats, int64_t now_ms) {
-  if (header.is_control()) {
-    stats.records_kept += header.record_count;
-    return writer.add(bytes, header, now_ms);
-  }
-  std::vector<uint8_t> scratch;
-  protocol::RecordIterator records;
-  if (records.reset(bytes, scratch, kMaxDecompressed) != ErrorCode::kNone) return false;
-  std::vector<protocol::RecordInput> kept;
-  std::vector<std::vector<protocol::HeaderView>> headers;  // storage for kept records' headers
-  headers.reserve(static_cast<size_t>(std::max(header.record_count, 0)));
-  protocol::RecordView record;
-  int32_t read = 0;
-  while (records.next(record)) {
-    ++read;
-    if (record.key) {
-      if (record.offset < map.get(*record.key)) continue;  // a later record has this key
-      if (!record.value && drop_tombstones) continue;
+// Kafka's grouping: adjacent segments (from `from`, wholly below `upto`) join a group while
+// its total log size stays within segment.bytes, each index's within segment.index.bytes, and
+// its offsets within an int32 of the first base. The group is cleaned into one segment.
+std::vector<std::span<const SegmentPtr>> group_segments(const std::vector<SegmentPtr>& list,
+                                                        size_t from, int64_t upto,
+                                                        const LogConfig& config) {
+  size_t end = from;  // one past the last segment to rewrite
+  while (end + 1 < list.size() && end_of(list, end) <= upto)
+    ++end;
+  std::vector<std::span<const SegmentPtr>> groups;
+  for (size_t first = from; first < end;) {
+    int64_t log_bytes = list[first]->size();
+    int64_t offset_index_bytes = list[first]->offset_index_bytes();
+    int64_t time_index_bytes = list[first]->time_index_bytes();
+    size_t next = first + 1;
+    for (; next < end; ++next) {
+      log_bytes += list[next]->size();
+      offset_index_bytes += list[next]->offset_index_bytes();
+      time_index_bytes += list[next]->time_index_bytes();
+      const int64_t offset_span = end_of(list, next) - 1 - list[first]->base_offset();
+      if (log_bytes > config.segment_bytes || offset_index_bytes > config.segment_index_bytes ||
+          time_index_bytes > config.segment_index_bytes ||
+          offset_span > std::numeric_limits<int32_t>::max()) {
+        break;
+      }
     }
-    headers.push_back(record.headers);
-    kept.push_back({record.timestamp, record.key, record.value, headers.back(),
-                    static_cast<int32_t>(record.offset - header.base_offset)});
+    groups.emplace_back(list.data() + first, next - first);
+    first = next;
   }
-  if (records.error() != ErrorCode::kNone) return false;
-  stats.records_read += read;
-  stats.records_kept += static_cast<int64_t>(kept.size());
-  if (kept.empty()) return true;
-  if (static_cast<int32_t>(kept.size()) == read) return writer.add(bytes, header, now_ms);
-  protocol::BatchOptions options{.compression = header.compression(),
-                                 .base_offset = header.base_offset,
-                                 .partition_leader_epoch = header.partition_leader_epoch,
-                                 .timestamp_type = header.timestamp_type(),
-                                 .producer_id = header.producer_id,
-                                 .producer_epoch = header.producer_epoch,
-                                 .base_sequence = header.base_sequence,
-                                 .transactional = header.is_transactional()};
-  std::vector<uint8_t> rebuilt;
-  if (protocol::encode_batch(kept, options, rebuilt) != ErrorCode::kNone) return false;
-  return writer.add(rebuilt, *protocol::parse_batch_header(rebuilt), now_ms);
-}
-
-void remove_paths(const std::string& dir, int64_t base, const char* suffix) {
-  for (std::string_view kind : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix})
-    ::remove((segment_file_path(dir, base, kind) + suffix).c_str());
-}
-
-// Steps 2 and 3 for one segment. False on an I/O error (the segment is left as it was).
-bool clean_segment(Log& log, const SegmentPtr& segment, const KeyOffsetMap& map, int64_t now_ms,
-                   CleanStats& stats) {
-  const LogConfig config = log.config();
-  const std::string dir = log.dir();
-  const int64_t base = segment->base_offset();
-  const bool drop_tombstones = now_ms - segment->max_timestamp() > config.delete_retention_ms;
-  std::unique_ptr<Segment> cleaned = Segment::create(dir, base, config, kCleanedSuffix);
-  if (!cleaned) return false;
-  CleanedWriter writer(*cleaned);
-  std::vector<uint8_t> buffer;
-  bool ok = for_each_batch(*segment, buffer, [&](const BatchHeader& header, auto bytes) {
-    return clean_batch(header, bytes, map, drop_tombstones, writer, stats, now_ms);
-  });
-  ok = ok && writer.flush(now_ms) && cleaned->seal() && cleaned->flush();
-  stats.bytes_read += segment->size();
-  stats.bytes_written += cleaned->size();
-  cleaned.reset();
-  if (!ok) {
-    remove_paths(dir, base, kCleanedSuffix);
-    return false;
-  }
-  // `.log.swap` last: its presence is what tells recovery the cleaned segment is complete.
-  for (std::string_view kind : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix}) {
-    const std::string path = segment_file_path(dir, base, kind);
-    ok = ok && std::rename((path + kCleanedSuffix).c_str(), (path + kSwapSuffix).c_str()) == 0;
-  }
-  if (!ok || !fsync_dir(dir) || !log.swap_segment(segment, now_ms)) {
-    remove_paths(dir, base, kSwapSuffix);
-    remove_paths(dir, base, kCleanedSuffix);
-    return false;
-  }
-  ++stats.segments;
-  return true;
+  return groups;
 }
 
 }  // namespace
@@ -210,7 +116,7 @@ CleanableRange cleanable_range(const Log& log, int64_t first_dirty, int64_t now_
     range.dirty_bytes += list[i]->size();
     if (oldest_dirty < 0) {
       if (auto header = list[i]->read_header(0, list[i]->size())) {
-        oldest_dirty = header->first_timestamp;
+        oldest_dirty = header->first_record_timestamp().value_or(-1);
       }
     }
   }
@@ -227,10 +133,12 @@ CleanStats clean_log(Log& log, const CleanableRange& range, KeyOffsetMap& map, i
   stats.cleaned_upto = range.first_dirty;
   const int64_t upto = build_map(list, range, map, stats);
   const int64_t start = log.log_start_offset();
-  for (size_t i = 0; i + 1 < list.size() && end_of(list, i) <= upto; ++i) {
-    if (stop && stop->load()) return stats;         // cleaned_upto stays: the next pass redoes it
-    if (list[i]->next_offset() <= start) continue;  // retention removes it
-    if (!clean_segment(log, list[i], map, now_ms, stats)) {
+  size_t from = 0;  // segments wholly below the log start are left to retention
+  while (from + 1 < list.size() && list[from]->next_offset() <= start)
+    ++from;
+  for (const auto& group : group_segments(list, from, upto, log.config())) {
+    if (stop && stop->load()) return stats;  // cleaned_upto stays: the next pass redoes it
+    if (!clean_group(log, group, map, now_ms, stats)) {
       stats.error = ErrorCode::kKafkaStorageError;
       return stats;
     }

@@ -6,14 +6,19 @@
 // Of it, [first_dirty, end) is dirty (not yet cleaned). A pass:
 //   1. maps every key of the dirty segments to its latest offset (KeyOffsetMap; when the map fills
 //      up, the pass ends at the last segment mapped whole);
-//   2. rewrites every segment below that point, keeping a record when its key is unmapped or
-//      it is the latest for its key, and dropping tombstones (null values) older than
-//      delete.retention.ms (by their batch's max timestamp); keyless records and control
-//      batches are kept. Offsets never change: a batch that lost records is rebuilt with its
-//      base offset, offset deltas, codec, producer fields and attributes; a batch that lost
-//      none is copied byte for byte; a batch that lost all is dropped;
-//   3. swaps each rewritten segment in crash-safely: `.cleaned` files, fsync'ed, renamed
-//      `.swap`, then renamed over the segment (Log::swap_segment; recovery in log_loader.cc).
+//   2. rewrites every segment below that point, in groups of adjacent segments whose total
+//      size fits segment.bytes and whose indexes fit segment.index.bytes (each group becomes
+//      one segment, so repeated passes do not leave ever smaller segments). A record is kept
+//      when its key is unmapped or it is the latest for its key; a tombstone (null value) is
+//      dropped once its batch's delete horizon (KIP-534) has passed, and a batch that keeps a
+//      tombstone and has no horizon yet gets now + delete.retention.ms; keyless records and
+//      control batches are kept. Offsets never change: a batch that lost records (or gets a
+//      horizon) is rebuilt with its base offset, offset deltas, codec, producer fields and
+//      attributes; a batch that lost none is copied byte for byte; one that lost all is
+//      dropped (cleaner_rewrite.cc);
+//   3. swaps each rewritten group in crash-safely: `.cleaned` files, fsync'ed, renamed `.swap`,
+//      then, under the log's lock, the group's other segments renamed `.deleted` and the swap
+//      files renamed over the first one's (Log::swap_segments; recovery in log_loader.cc).
 //
 // Threads: a pass runs on a cleaner thread, concurrently with appends, reads and retention on
 // the same log; it never touches the active segment. Two passes on one log must not overlap
@@ -48,18 +53,22 @@ CleanableRange cleanable_range(const Log& log, int64_t first_dirty, int64_t now_
 
 struct CleanStats {
   ErrorCode error = ErrorCode::kNone;
-  int64_t cleaned_upto = 0;  // the next pass's first_dirty
-  int64_t segments = 0;      // rewritten
-  int64_t bytes_read = 0;    // of the segments rewritten
+  int64_t cleaned_upto = 0;      // the next pass's first_dirty
+  int64_t segments = 0;          // rewritten
+  int64_t cleaned_segments = 0;  // written: `segments` less those merged into another
+  int64_t bytes_read = 0;        // of the segments rewritten
   int64_t bytes_written = 0;
   int64_t records_read = 0;
   int64_t records_kept = 0;
+  // The latest delete horizon of the tombstones the pass kept, -1 if it kept none: once it has
+  // passed, another pass would remove them all.
+  int64_t latest_delete_horizon = -1;
   int64_t map_keys = 0;
   int64_t map_memory_bytes = 0;
 };
 
 // Runs one pass over `range` (from cleanable_range). `stop`, if given, is checked between
-// segments: a pass stopped early leaves every segment either cleaned or untouched.
+// groups: a pass stopped early leaves every segment either cleaned or untouched.
 CleanStats clean_log(Log& log, const CleanableRange& range, KeyOffsetMap& map, int64_t now_ms,
                      const std::atomic<bool>* stop = nullptr);
 

@@ -1,7 +1,10 @@
-// A cleaning interrupted by a crash: whatever `.cleaned` / `.swap` files it left, the next open
-// either completes the swap (the `.log.swap` exists: the cleaned segment was complete) or rolls
-// it back, and the log reads consistently either way.
+// A cleaning interrupted by a crash: whatever `.cleaned` / `.swap` / `.deleted` files it left,
+// the next open either completes the swap (the `.log.swap` exists: the cleaned segment was
+// complete; the segments merged into it are removed) or rolls it back, and the log reads
+// consistently either way. Each crash point is tried with one segment per cleaned segment and
+// with the whole log merged into one.
 #include <filesystem>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -19,8 +22,20 @@ enum class CrashPoint {
   kWritingCleaned,   // only `.cleaned` files
   kRenamingToSwap,   // indexes `.swap`, log still `.cleaned`
   kSwapComplete,     // all three `.swap`
+  kMergedRemoved,    // all three `.swap`, the other segments of the group renamed `.deleted`
   kRenamingOverLog,  // indexes renamed over the segment's, `.log.swap` left
 };
+
+// Renames the files of every segment but the first and the active one `.deleted`.
+void rename_merged_away(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("00000000000000000000") || name.starts_with("00000000000000000004")) {
+      continue;
+    }
+    fs::rename(entry.path(), entry.path().string() + kDeletedSuffix);
+  }
+}
 
 void fill(Log& log) {
   append(log, {{"k1", "a"}, {"k2", "b"}});
@@ -29,11 +44,12 @@ void fill(Log& log) {
   append(log, {{"k3", "d"}}, kNow);
 }
 
-class CleanerRecoveryTest : public ::testing::TestWithParam<CrashPoint> {};
+class CleanerRecoveryTest : public ::testing::TestWithParam<std::tuple<CrashPoint, bool>> {};
 
 TEST_P(CleanerRecoveryTest, OpenCompletesOrRollsBackTheSwap) {
   TempDir dir;
-  const LogConfig config = compacted_config();
+  const auto [point, merge] = GetParam();
+  LogConfig config = compacted_config();
   std::vector<Entry> original, cleaned;
   {  // The same log twice: "done" is cleaned, "crashed" gets done's files as leftovers.
     auto done = open_log(dir / "done-0", config);
@@ -41,14 +57,22 @@ TEST_P(CleanerRecoveryTest, OpenCompletesOrRollsBackTheSwap) {
     fill(*done);
     fill(*crashed);
     original = read_all(*crashed);
+    if (merge) {
+      config.segment_bytes = 1 << 20;  // the three cleaned segments become one
+      done->set_config(config);
+    }
     KeyOffsetMap map(1 << 20);
     ASSERT_EQ(clean_log(*done, cleanable_range(*done, 0, kNow), map, kNow).error, ErrorCode::kNone);
     cleaned = read_all(*done);
     ASSERT_NE(cleaned, original);
+    ASSERT_EQ(done->segment_count(), merge ? 2u : 4u);
     ASSERT_EQ(done->close(), ErrorCode::kNone);
     ASSERT_EQ(crashed->close(), ErrorCode::kNone);
   }
-  const CrashPoint point = GetParam();
+  // Log::swap_segments renames the rest of a merged group away before the `.swap` files.
+  if (merge && (point == CrashPoint::kMergedRemoved || point == CrashPoint::kRenamingOverLog)) {
+    rename_merged_away(dir / "crashed-0");
+  }
   for (const auto& entry : fs::directory_iterator(dir / "done-0")) {
     const std::string name = entry.path().filename().string();
     if (name.starts_with("00000000000000000004")) continue;  // the active segment
@@ -63,20 +87,26 @@ TEST_P(CleanerRecoveryTest, OpenCompletesOrRollsBackTheSwap) {
   }
   auto reopened = Log::open(dir / "crashed-0", config, /*needs_recovery=*/true, 0);
   ASSERT_EQ(reopened.error, ErrorCode::kNone);
-  const bool completed =
-      point == CrashPoint::kSwapComplete || point == CrashPoint::kRenamingOverLog;
+  const bool completed = point == CrashPoint::kSwapComplete ||
+                         point == CrashPoint::kMergedRemoved ||
+                         point == CrashPoint::kRenamingOverLog;
   EXPECT_EQ(read_all(*reopened.log), completed ? cleaned : original);
   EXPECT_EQ(reopened.log->log_end_offset(), 5);
+  EXPECT_EQ(reopened.log->segment_count(), completed && merge ? 2u : 4u);
   for (const auto& entry : fs::directory_iterator(dir / "crashed-0")) {
     const std::string name = entry.path().filename().string();
-    EXPECT_FALSE(name.ends_with(kSwapSuffix) || name.ends_with(kCleanedSuffix)) << name;
+    EXPECT_FALSE(name.ends_with(kSwapSuffix) || name.ends_with(kCleanedSuffix) ||
+                 name.ends_with(kDeletedSuffix))
+        << name;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllCrashPoints, CleanerRecoveryTest,
-                         ::testing::Values(CrashPoint::kWritingCleaned, CrashPoint::kRenamingToSwap,
-                                           CrashPoint::kSwapComplete,
-                                           CrashPoint::kRenamingOverLog));
+INSTANTIATE_TEST_SUITE_P(
+    AllCrashPoints, CleanerRecoveryTest,
+    ::testing::Combine(::testing::Values(CrashPoint::kWritingCleaned, CrashPoint::kRenamingToSwap,
+                                         CrashPoint::kSwapComplete, CrashPoint::kMergedRemoved,
+                                         CrashPoint::kRenamingOverLog),
+                       ::testing::Bool()));
 
 }  // namespace
 }  // namespace gregor::storage

@@ -19,11 +19,26 @@ using protocol::Compression;
 
 using namespace testing;
 
-CleanStats clean(Log& log, int64_t first_dirty = 0, int64_t map_bytes = 1 << 20) {
+CleanStats clean(Log& log, int64_t first_dirty = 0, int64_t map_bytes = 1 << 20,
+                 int64_t now_ms = kNow) {
   KeyOffsetMap map(map_bytes);
-  const CleanableRange range = cleanable_range(log, first_dirty, kNow);
+  const CleanableRange range = cleanable_range(log, first_dirty, now_ms);
   EXPECT_TRUE(range.due);
-  return clean_log(log, range, map, kNow);
+  return clean_log(log, range, map, now_ms);
+}
+
+// The headers of every batch of the log's non-active segments.
+std::vector<protocol::BatchHeader> stored_headers(const Log& log) {
+  std::vector<protocol::BatchHeader> headers;
+  const auto list = log.segment_snapshot();
+  for (size_t i = 0; i + 1 < list.size(); ++i) {
+    int64_t at = 0;
+    while (auto header = list[i]->read_header(at, list[i]->size())) {
+      headers.push_back(*header);
+      at += static_cast<int64_t>(header->total_size());
+    }
+  }
+  return headers;
 }
 
 TEST(OffsetMapTest, KeepsTheLatestOffsetAndReportsFull) {
@@ -64,16 +79,112 @@ TEST(CleanerTest, KeepsTheLatestRecordPerKeyWithItsOffset) {
   EXPECT_FALSE(cleanable_range(*log, stats.cleaned_upto, kNow).due);
 }
 
-TEST(CleanerTest, RemovesTombstonesOlderThanDeleteRetention) {
+// KIP-534: the first pass that keeps a tombstone gives its batch a delete horizon of
+// now + delete.retention.ms (stored as the batch's first timestamp); a pass at or after the
+// horizon drops the tombstone, however old the record itself is.
+TEST(CleanerTest, RemovesTombstonesOnceTheirDeleteHorizonHasPassed) {
   TempDir dir;
   auto log = open_log(dir / "t-0", compacted_config());
   append(*log, {{"old", "a"}, {"young", "b"}});
-  append(*log, {{"old", std::nullopt}});                      // 2 h old: past 1 h
-  append(*log, {{"young", std::nullopt}}, kNow - kHour / 2);  // within delete.retention.ms
+  append(*log, {{"old", std::nullopt}}, kNow - 10 * kHour);  // far older than 1 h: kept anyway
+  append(*log, {{"young", std::nullopt}}, kNow - kHour / 2);
   append(*log, {{"x", "y"}}, kNow);
   clean(*log);
-  const std::vector<Entry> expected{{3, "young", std::nullopt}, {4, "x", "y"}};
+  const std::vector<Entry> tombstones{{2, "old", std::nullopt}, {3, "young", std::nullopt}};
+  EXPECT_EQ(read_all(*log), (std::vector<Entry>{tombstones[0], tombstones[1], {4, "x", "y"}}));
+  const auto headers = stored_headers(*log);
+  ASSERT_EQ(headers.size(), 2u);
+  for (const auto& header : headers) {
+    EXPECT_TRUE(header.has_delete_horizon());
+    EXPECT_EQ(header.first_timestamp, kNow + kHour);
+  }
+  EXPECT_EQ(headers[0].max_timestamp, kNow - 10 * kHour);  // record timestamps are kept
+  EXPECT_EQ(headers[1].max_timestamp, kNow - kHour / 2);
+
+  clean(*log, 0, 1 << 20, kNow + kHour - 1);  // before the horizon: kept, horizon unchanged
+  EXPECT_EQ(read_all(*log), (std::vector<Entry>{tombstones[0], tombstones[1], {4, "x", "y"}}));
+  EXPECT_EQ(stored_headers(*log)[0].first_timestamp, kNow + kHour);
+  clean(*log, 0, 1 << 20, kNow + kHour);
+  EXPECT_EQ(read_all(*log), (std::vector<Entry>{{4, "x", "y"}}));
+}
+
+TEST(CleanerTest, BatchesWithoutTombstonesGetNoHorizon) {
+  TempDir dir;
+  auto log = open_log(dir / "t-0", compacted_config());
+  append(*log, {{"a", "1"}});
+  append(*log, {{"b", "2"}});
+  append(*log, {{"c", "3"}}, kNow);
+  clean(*log);
+  for (const auto& header : stored_headers(*log)) {
+    EXPECT_FALSE(header.has_delete_horizon());
+    EXPECT_EQ(header.first_timestamp, kNow - 2 * kHour);
+  }
+}
+
+// Kafka's grouping: adjacent cleaned segments are merged while their sizes add up to at most
+// segment.bytes; offsets are kept.
+TEST(CleanerTest, MergesSmallSegmentsUpToSegmentBytes) {
+  TempDir dir;
+  LogConfig config = compacted_config();
+  auto log = open_log(dir / "t-0", config);
+  for (int i = 0; i < 6; ++i)
+    append(*log, {{"k" + std::to_string(i), "v"}});
+  append(*log, {{"end", "v"}}, kNow);
+  ASSERT_EQ(log->segment_count(), 7u);
+  const int64_t one = log->segment_snapshot()[0]->size();
+  config.segment_bytes = static_cast<int32_t>(3 * one);  // three segments per group
+  log->set_config(config);
+  const CleanStats stats = clean(*log);
+  EXPECT_EQ(stats.segments, 6);
+  EXPECT_EQ(stats.cleaned_segments, 2);
+  std::vector<int64_t> bases;
+  for (const auto& segment : log->segment_snapshot())
+    bases.push_back(segment->base_offset());
+  EXPECT_EQ(bases, (std::vector<int64_t>{0, 3, 6}));
+  std::vector<Entry> expected;
+  for (int i = 0; i < 6; ++i)
+    expected.emplace_back(i, "k" + std::to_string(i), "v");
+  expected.emplace_back(6, "end", "v");
   EXPECT_EQ(read_all(*log), expected);
+  for (int64_t offset = 0; offset < 7; ++offset) {  // the merged indexes find every offset
+    auto read = log->read(offset, 1 << 20, true, 7);
+    ASSERT_TRUE(read.slice) << offset;
+  }
+  // The merged files are the only ones left, and a reopened log reads the same.
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "t-0")) {
+    EXPECT_TRUE(entry.path().extension() != ".deleted") << entry.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 9u);
+  ASSERT_EQ(log->close(), ErrorCode::kNone);
+  auto reopened = Log::open(dir / "t-0", config, /*needs_recovery=*/true, 0);
+  ASSERT_EQ(reopened.error, ErrorCode::kNone);
+  EXPECT_EQ(read_all(*reopened.log), expected);
+}
+
+TEST(CleanerTest, MergingStopsAtTheIndexSize) {
+  TempDir dir;
+  LogConfig config = compacted_config();
+  config.segment_bytes = 400;  // several batches per segment, so each segment has an index entry
+  config.index_interval_bytes = 1;
+  auto log = open_log(dir / "t-0", config);
+  for (int i = 0; i < 15; ++i)
+    append(*log, {{"k" + std::to_string(i), "v"}});
+  append(*log, {{"end", "v"}}, kNow);
+  const auto before = log->segment_snapshot();
+  ASSERT_EQ(before.size(), 4u);
+  ASSERT_GT(before[0]->offset_index_bytes(), 0);
+  config.segment_bytes = 1 << 20;
+  // Room for the offset index entries of two segments, not three.
+  ASSERT_EQ(before[0]->offset_index_bytes(), before[1]->offset_index_bytes());
+  config.segment_index_bytes = static_cast<int32_t>(2 * before[0]->offset_index_bytes());
+  log->set_config(config);
+  const CleanStats stats = clean(*log);
+  EXPECT_EQ(stats.segments, 3);
+  EXPECT_EQ(stats.cleaned_segments, 2);
+  EXPECT_EQ(log->segment_count(), 3u);
+  EXPECT_EQ(read_all(*log).size(), 16u);
 }
 
 TEST(CleanerTest, RebuildsCompressedBatchesKeepingTheCodec) {

@@ -48,6 +48,10 @@ struct ReadResult {
 
 class Log;
 
+// Log::swap_segments: kRefused touched nothing (the caller removes its `.swap` files); kFailed
+// stopped half-way on an I/O error, leaving the files for recovery at the next start to finish.
+enum class SwapOutcome { kSwapped, kRefused, kFailed };
+
 struct OpenLogResult {
   ErrorCode error = ErrorCode::kNone;
   std::shared_ptr<Log> log;
@@ -111,12 +115,14 @@ class Log {
 
   // For the log cleaner (cleaner.cc): a snapshot of the segments, oldest first.
   std::vector<std::shared_ptr<Segment>> segment_snapshot() const { return *segments(); }
-  // Completes the cleaning of `old_segment`: its cleaned replacement lies complete and fsync'ed
-  // in `<base>.{index,timeindex,log}.swap`; they are renamed over the segment's files and the
-  // new segment takes its place in the list. Readers holding the old one keep reading its
-  // (now unlinked) files. False if the segment is no longer in the log or is the active one
-  // (the caller then removes the swap files), or on an I/O error.
-  bool swap_segment(const std::shared_ptr<Segment>& old_segment, int64_t now_ms);
+  // Completes the cleaning of `group` (adjacent segments): their cleaned replacement lies
+  // complete and fsync'ed in `<base>.{index,timeindex,log}.swap`, `base` the first one's base
+  // offset. The other segments of the group are renamed `.deleted`, then the `.swap` files over
+  // the first one's (the `.log` last), and the new segment takes the group's place in the list;
+  // the `.deleted` files are unlinked. Readers holding old segments keep reading their (now
+  // unlinked) files. kRefused when the group is no longer in the log or includes the active
+  // segment.
+  SwapOutcome swap_segments(std::span<const std::shared_ptr<Segment>> group, int64_t now_ms);
 
   // Seals the active segment (trimmed indexes, final time index entry) and flushes. Later
   // appends fail with kKafkaStorageError.

@@ -31,4 +31,9 @@ struct LogConfig {
   int64_t max_compaction_lag_ms = std::numeric_limits<int64_t>::max();  // then clean anyway
 };
 
+// cleanup.policy contains `compact`: the log cleaner compacts the log, records need keys.
+inline bool is_compacted(const LogConfig& config) {
+  return config.cleanup_policy.find("compact") != std::string::npos;
+}
+
 }  // namespace gregor::storage

@@ -1,6 +1,7 @@
 // Log::open: finds the segments of a log directory and brings them to a consistent state,
 // recovering the ones that may hold unflushed data. Runs before the Log is shared.
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,10 +29,46 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// Finishes or rolls back the cleaner's interrupted swaps (see Log::swap_segment). A
-// `<base>.log.swap` means the cleaned segment was complete: its `.swap` files are renamed over
-// the segment's (the indexes may have been renamed already). `.swap` index files without a log
-// swap are an unfinished rename to `.swap`: removed, as are `.cleaned` files (list_segments).
+// One past the last offset in the batches of the log file at `path` (`base` if none).
+int64_t next_offset_in(const std::string& path, int64_t base) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return base;
+  int64_t next = base;
+  uint8_t header[protocol::kBatchHeaderSize];
+  for (int64_t position = 0;
+       pread_full(fd, header, sizeof header, position) == static_cast<int64_t>(sizeof header);) {
+    const auto parsed = protocol::parse_batch_header(protocol::ByteView(header, sizeof header));
+    if (!parsed) break;
+    next = std::max(next, parsed->last_offset() + 1);
+    position += static_cast<int64_t>(parsed->total_size());
+  }
+  ::close(fd);
+  return next;
+}
+
+// Removes the segments whose base offset lies in (base, next): a group merged into the cleaned
+// segment at `base` whose swap was interrupted (Log::swap_segments renames them first).
+void remove_merged_segments(const std::string& dir, int64_t base, int64_t next) {
+  std::vector<int64_t> covered;
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return;
+  while (const dirent* entry = ::readdir(handle)) {
+    const auto other = parse_segment_file_name(entry->d_name, kLogSuffix);
+    if (other && *other > base && *other < next) covered.push_back(*other);
+  }
+  ::closedir(handle);
+  for (int64_t other : covered) {
+    spdlog::warn("{}: removing segment {}, merged into cleaned segment {}", dir, other, base);
+    for (std::string_view suffix : {kLogSuffix, kIndexSuffix, kTimeIndexSuffix})
+      ::unlink(segment_file_path(dir, other, suffix).c_str());
+  }
+}
+
+// Finishes or rolls back the cleaner's interrupted swaps (see Log::swap_segments). A
+// `<base>.log.swap` means the cleaned segment was complete: the segments it covers are removed
+// (the group merged into it) and its `.swap` files renamed over the segment's (the indexes may
+// have been renamed already). `.swap` index files without a log swap are an unfinished rename to
+// `.swap`: removed, as are `.cleaned` files (list_segments).
 void finish_swaps(const std::string& dir) {
   std::vector<int64_t> complete;
   std::vector<std::string> names;
@@ -48,6 +85,8 @@ void finish_swaps(const std::string& dir) {
   ::closedir(handle);
   for (int64_t base : complete) {
     spdlog::warn("{}: completing the interrupted swap of cleaned segment {}", dir, base);
+    const std::string log_swap = segment_file_path(dir, base, kLogSuffix) + kSwapSuffix;
+    remove_merged_segments(dir, base, next_offset_in(log_swap, base));
     for (std::string_view suffix : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix}) {
       const std::string path = segment_file_path(dir, base, suffix);
       if (::access((path + kSwapSuffix).c_str(), F_OK) != 0) continue;

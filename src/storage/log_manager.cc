@@ -234,6 +234,38 @@ ErrorCode LogManager::checkpoint_recovery_points() {
   return result;
 }
 
+OffsetMap LogManager::read_cleaner_checkpoints() const {
+  OffsetMap offsets;
+  for (const Dir& dir : dirs_) {
+    const std::string path = dir.path + "/" + kCleanerOffsetCheckpoint;
+    CheckpointRead read = read_checkpoint(path);
+    if (read.status == CheckpointStatus::kCorrupt) {
+      spdlog::warn("{}: corrupt; compacted logs are cleaned again from their start", path);
+    }
+    offsets.merge(read.offsets);
+  }
+  return offsets;
+}
+
+ErrorCode LogManager::write_cleaner_checkpoints(const OffsetMap& offsets) {
+  std::lock_guard checkpoint_lock(checkpoint_mutex_);
+  std::vector<OffsetMap> per_dir(dirs_.size());
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [tp, offset] : offsets) {
+      if (auto it = logs_.find(tp); it != logs_.end()) per_dir[it->second.dir].emplace(tp, offset);
+    }
+  }
+  ErrorCode result = ErrorCode::kNone;
+  for (size_t i = 0; i < dirs_.size(); ++i) {
+    if (!write_checkpoint(dirs_[i].path + "/" + kCleanerOffsetCheckpoint, per_dir[i])) {
+      spdlog::error("cannot write the cleaner checkpoint of {}", dirs_[i].path);
+      result = ErrorCode::kKafkaStorageError;
+    }
+  }
+  return result;
+}
+
 void LogManager::flush_due_logs(int64_t now_ms) {
   for (const auto& [tp, log] : all()) {
     if (log->flush_due(now_ms)) log->flush();

@@ -1,5 +1,5 @@
-// Log: the delete policy (retention.ms, retention.bytes, the log start offset) and the swap of a
-// cleaned segment into the log. Both run on background threads only, never on network threads.
+// Log: the delete policy (retention.ms, retention.bytes, the log start offset). Runs on a
+// background thread only, never on network threads.
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -56,7 +56,7 @@ int Log::delete_expired_segments(int64_t now_ms) {
     // offset in a segment that is gone.
     if (new_start > start) log_start_offset_.store(new_start, std::memory_order_release);
     publish(kept);
-    // Renamed under the lock: a swap of the cleaner (swap_segment) cannot interleave.
+    // Renamed under the lock: a swap of the cleaner (swap_segments) cannot interleave.
     for (size_t i = 0; i < keep_from; ++i) {
       for (const std::string& path : (*list)[i]->file_paths()) {
         const std::string target = path + kDeletedSuffix;
@@ -74,38 +74,6 @@ int Log::delete_expired_segments(int64_t now_ms) {
     ok = ::remove(path.c_str()) == 0 && ok;
   if (!fsync_dir(dir)) ok = false;
   return ok ? removed : -1;
-}
-
-bool Log::swap_segment(const std::shared_ptr<Segment>& old_segment, int64_t now_ms) {
-  std::unique_lock lock(append_mutex_);
-  if (closed_) return false;
-  const auto list = segments();
-  auto replaced = std::make_shared<SegmentList>(*list);
-  auto it = std::find(replaced->begin(), replaced->end(), old_segment);
-  // The active segment is never cleaned: it may have grown since the cleaner read it.
-  if (it == replaced->end() || *it == list->back()) return false;
-  const int64_t base = old_segment->base_offset();
-  // Indexes first, the log last: once `<base>.log.swap` is gone the swap is complete, and
-  // while it exists recovery completes it (log_loader.cc).
-  for (std::string_view suffix : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix}) {
-    const std::string path = segment_file_path(dir_, base, suffix);
-    if (std::rename((path + kSwapSuffix).c_str(), path.c_str()) != 0) {
-      spdlog::error("{}: cannot rename {}{}", dir_, path, kSwapSuffix);
-      return false;
-    }
-  }
-  std::shared_ptr<Segment> cleaned = Segment::open(dir_, base, config_);
-  if (!cleaned || !(cleaned->load_state(now_ms) || cleaned->rebuild_indexes(now_ms))) {
-    // The files on disk are the cleaned ones; the old segment keeps serving its open inode
-    // until the next start loads them.
-    spdlog::error("{}: cannot open cleaned segment {}", dir_, base);
-    return false;
-  }
-  *it = std::move(cleaned);
-  publish(replaced);
-  const std::string dir = dir_;
-  lock.unlock();
-  return fsync_dir(dir);
 }
 
 }  // namespace gregor::storage

@@ -65,6 +65,13 @@ class Segment {
   // Largest batch max timestamp stored, -1 if none.
   int64_t max_timestamp() const { return max_timestamp_.load(std::memory_order_acquire); }
   const SharedFile& file() const { return file_; }
+  // Bytes of index entries in use (what a sealed segment's index files hold).
+  int64_t offset_index_bytes() const {
+    return offset_index_->file().entries() * static_cast<int64_t>(OffsetIndex::kEntrySize);
+  }
+  int64_t time_index_bytes() const {
+    return time_index_->file().entries() * static_cast<int64_t>(TimeIndex::kEntrySize);
+  }
   const std::string& log_path() const { return log_path_; }
 
   // ---- writer side (under the Log's append mutex) ----

@@ -396,6 +396,8 @@ class ProducePartitionResult:
     partition: int
     error_code: int
     base_offset: int
+    record_errors: list[tuple[int, str | None]] = field(default_factory=list)  # v8+
+    error_message: str | None = None  # v8+
 
 
 def decode_produce_response(payload: bytes, version: int) -> list[ProducePartitionResult]:
@@ -411,12 +413,12 @@ def decode_produce_response(payload: bytes, version: int) -> list[ProducePartiti
             r.int64()  # log_append_time_ms (v2+)
             if version >= 5:
                 r.int64()  # log_start_offset
+            result = ProducePartitionResult(topic, part, err, base)
             if version >= 8:
-                for _ in range(r.int32()):  # record_errors
-                    r.int32()
-                    r.string()
-                r.string()  # error_message
-            out.append(ProducePartitionResult(topic, part, err, base))
+                for _ in range(r.int32()):
+                    result.record_errors.append((r.int32(), r.string()))
+                result.error_message = r.string()
+            out.append(result)
     return out
 
 

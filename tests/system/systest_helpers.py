@@ -18,6 +18,16 @@ def unique_topic(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
+    """Polls `predicate` every 0.2 s until it is true; AssertionError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 # --------------------------------------------------------------------- client helpers
 
 USR_PYTHON = "/usr/bin/python3"

@@ -104,7 +104,8 @@ def test_describe_configs_sources_and_synonyms(broker):
                                           (BROKER, "7", None)])
         assert results[0][0] == UNKNOWN_TOPIC
         assert results[1][0] == 0
-        assert results[1][4]["log.retention.ms"][:3] == ("5000", STATIC_BROKER_CONFIG, 1)
+        assert results[1][4]["log.retention.ms"][:3] == ("5000", STATIC_BROKER_CONFIG, 0)  # dynamic
+        assert results[1][4]["num.partitions"][2] == 1  # static: read-only
         assert results[1][4]["num.partitions"][0] == "1"
         assert results[2][0] == INVALID_REQUEST
 

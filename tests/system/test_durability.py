@@ -223,6 +223,8 @@ def test_sigint_also_shuts_down_cleanly(broker):
         ("message.max.bytes", "99999999999999999999"),
         ("auto.create.topics.enable", "maybe"),
         ("log.segment.bytes", ""),
+        ("offsets.topic.segment.bytes", "13"),
+        ("offsets.topic.segment.bytes", "2147483648"),
     ],
 )
 def test_bad_config_value_fails_with_one_line(broker_factory, key, value):

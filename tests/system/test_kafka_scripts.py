@@ -227,6 +227,25 @@ def test_configs_script(broker):
                  "no.such.key=1")
     assert bad.returncode == 1 and "no.such.key" in bad.stderr
 
+    # Dynamic broker configs: this broker's and the cluster-wide defaults.
+    assert ok("kafka-configs.sh", *server, "--entity-type", "brokers", "--entity-name", "0",
+              "--alter", "--add-config", "log.retention.ms=7200000") == \
+        "Completed updating config for broker 0.\n"
+    assert ok("kafka-configs.sh", *server, "--entity-type", "brokers", "--entity-default",
+              "--alter", "--add-config", "log.segment.bytes=536870912") == \
+        "Completed updating default config for brokers in the cluster.\n"
+    assert ok("kafka-configs.sh", *server, "--entity-type", "brokers", "--entity-default",
+              "--describe") == (
+        "Default configs for brokers in the cluster are:\n"
+        "  log.segment.bytes=536870912 sensitive=false "
+        "synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.segment.bytes=536870912}\n")
+    assert "log.retention.ms=7200000" in ok("kafka-configs.sh", *server, "--broker", "0",
+                                            "--describe")
+    static = script("kafka-configs.sh", *server, "--broker", "0", "--alter", "--add-config",
+                    "num.partitions=3")
+    assert static.returncode == 1 and "Cannot update these configs dynamically: num.partitions" \
+        in static.stderr
+
 
 def test_get_offsets_delete_records_and_dump_log(broker, tmp_path):
     server = ["--bootstrap-server", broker.bootstrap]

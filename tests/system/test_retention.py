@@ -1,7 +1,8 @@
 """Retention and compaction seen by clients: retention.ms and retention.bytes remove whole old
 segments (never the newest), consumers below the log start recover with auto.offset.reset,
-compacted topics keep the latest value per key and lose tombstones after delete.retention.ms,
-a kill -9 during compaction leaves a consistent log, and bad configs get INVALID_CONFIG."""
+compacted topics keep the latest value per key and lose tombstones once their delete horizon
+(delete.retention.ms after the cleaner first kept them) has passed, a kill -9 during compaction
+(segment rewrites and merges) leaves a consistent log, and bad configs get INVALID_CONFIG."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from systest_helpers import consume_partition, create_topic, make_producer, unique_topic
+from systest_helpers import consume_partition, create_topic, make_producer, unique_topic, wait_for
 
 FAST_RETENTION = {"log.retention.check.interval.ms": "200", "log.flush.scheduler.interval.ms": "100"}
 FAST_CLEANER = {"log.cleaner.backoff.ms": "100", "log.flush.scheduler.interval.ms": "100"}
@@ -33,15 +34,6 @@ def produce(bootstrap, topic, records, timestamp=None):
 
 def segments(broker, topic):
     return sorted(broker.partition_dir(topic).glob("*.log"))
-
-
-def wait_for(predicate, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.broker_config(FAST_RETENTION)
@@ -144,6 +136,25 @@ def test_kill9_during_compaction_leaves_a_consistent_log(broker):
         assert offsets == sorted(set(offsets)), f"round {round_}: offsets not increasing"
         assert offsets[-1] == written - 1
         assert latest_per_key(msgs) == last, f"round {round_}: a latest value was lost"
+    # The cleaned segments are merged (the kills above hit merges as well): 3000 records of
+    # ~100 bytes filled ~75 segments of 4 KiB, ~25 KB once cleaned. Merged greedily, two
+    # neighbouring segments never fit 4 KiB together, so there are at most 2 * size / 4 KiB + 1
+    # of them (+ the active one, + one of slack for the filler). A pass merges the segments
+    # cleaned by earlier ones, so each round writes a large record to roll the log and make it
+    # dirty again.
+    def merged():
+        last[b"filler"] = b"f" * 3000 + b"%d" % len(segments(broker, topic))
+        produce(broker.bootstrap, topic, [(b"filler", last[b"filler"])])
+        files = segments(broker, topic)
+        size = sum(f.stat().st_size for f in files[:-1])
+        return len(files) <= 2 * size / 4096 + 3
+
+    wait_for(merged, timeout=40, what="cleaned segments to be merged")
+    end = consume_partition(broker.bootstrap, topic, 0)[-1].offset()
+    broker.kill9()
+    broker.start()
+    msgs = consume_partition(broker.bootstrap, topic, 0, timeout=30)
+    assert latest_per_key(msgs) == last and msgs[-1].offset() == end
 
 
 @pytest.mark.parametrize("key,value", [

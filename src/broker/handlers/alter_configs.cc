@@ -1,7 +1,8 @@
-// AlterConfigs and IncrementalAlterConfigs for topics: the first replaces a topic's whole set of
-// overrides, the second edits it key by key (SET, DELETE, APPEND, SUBTRACT). Both validate like
-// CreateTopics (INVALID_CONFIG naming the key) and apply to the running logs at once. Broker
-// configs are static in Gregor (server.properties), so changing them is refused.
+// AlterConfigs and IncrementalAlterConfigs, for topics and brokers. The first replaces a
+// resource's whole set of overrides, the second edits it key by key (SET, DELETE, APPEND,
+// SUBTRACT). Topic changes validate like CreateTopics; broker changes are the dynamic log
+// defaults (dynamic_broker_config.h), for this broker or, with an empty name, for every broker.
+// Both answer INVALID_CONFIG naming the key and apply to the running logs at once.
 #include <algorithm>
 #include <set>
 
@@ -19,24 +20,54 @@ constexpr int8_t kBrokerResource = 4;
 
 enum class Op : int8_t { kSet = 0, kDelete = 1, kAppend = 2, kSubtract = 3 };
 
-TopicResult refuse_non_topic(int8_t resource_type) {
-  if (resource_type == kBrokerResource) {
-    return {ErrorCode::kInvalidRequest,
-            "Broker configs are static in Gregor: set them in server.properties and restart",
-            nullptr};
-  }
-  return {ErrorCode::kInvalidRequest, "Unsupported resource type " + std::to_string(resource_type),
-          nullptr};
+ConfigChange from(const TopicResult& result) {
+  return {result.error, result.message};
 }
 
-// Only list-valued keys take APPEND and SUBTRACT; of the topic keys that is cleanup.policy.
-TopicResult edit_list(TopicConfigs& configs, const TopicInfo& topic, const std::string& name, Op op,
-                      const std::string& value) {
-  if (name != "cleanup.policy") {
-    return {ErrorCode::kInvalidConfig,
-            "Config value append/subtract is not allowed for config key: " + name, nullptr};
+// A resource's current overrides and how to store new ones.
+struct Target {
+  ConfigChange error;
+  TopicConfigs overrides;
+  std::string cleanup_policy;  // the value APPEND/SUBTRACT start from without an override
+  std::function<ConfigChange(const TopicConfigs&, bool validate_only)> store;
+};
+
+Target target_of(Broker& broker, int8_t type, const std::string& name) {
+  Target target;
+  if (type == kTopicResource) {
+    auto topic = broker.topics().find(name);
+    if (!topic) {
+      target.error = {ErrorCode::kUnknownTopicOrPartition, "Topic " + name + " does not exist"};
+      return target;
+    }
+    target.overrides = topic->configs;
+    target.cleanup_policy = topic->log_config.cleanup_policy;
+    target.store = [&broker, name](const TopicConfigs& configs, bool validate_only) {
+      return from(broker.set_topic_configs(name, configs, validate_only));
+    };
+  } else if (type == kBrokerResource) {
+    auto scope = broker.dynamic_config().scope_of(name, target.error);
+    if (!scope) return target;
+    target.overrides = broker.dynamic_config().overrides(*scope);
+    target.cleanup_policy = broker.dynamic_config().log_defaults().cleanup_policy;
+    target.store = [&broker, scope](const TopicConfigs& configs, bool validate_only) {
+      return broker.set_broker_configs(*scope, configs, validate_only);
+    };
+  } else {
+    target.error = {ErrorCode::kInvalidRequest,
+                    "Unsupported resource type " + std::to_string(type)};
   }
-  auto items = split_list(configs.contains(name) ? configs[name] : topic.log_config.cleanup_policy);
+  return target;
+}
+
+// Only list-valued keys take APPEND and SUBTRACT: cleanup.policy and its broker default.
+ConfigChange edit_list(Target& target, const std::string& name, Op op, const std::string& value) {
+  if (name != "cleanup.policy" && name != "log.cleanup.policy") {
+    return {ErrorCode::kInvalidConfig,
+            "Config value append/subtract is not allowed for config key: " + name};
+  }
+  auto& configs = target.overrides;
+  auto items = split_list(configs.contains(name) ? configs[name] : target.cleanup_policy);
   for (const auto& item : split_list(value)) {
     auto it = std::find(items.begin(), items.end(), item);
     if (op == Op::kAppend && it == items.end()) items.push_back(item);
@@ -50,54 +81,45 @@ TopicResult edit_list(TopicConfigs& configs, const TopicInfo& topic, const std::
 }
 
 template <typename Resource>
-TopicResult incremental_one(Broker& broker, const Resource& resource, bool validate_only) {
-  if (resource.resource_type != kTopicResource) return refuse_non_topic(resource.resource_type);
-  auto topic = broker.topics().find(resource.resource_name);
-  if (!topic) {
-    return {ErrorCode::kUnknownTopicOrPartition,
-            "Topic " + resource.resource_name + " does not exist", nullptr};
-  }
-  TopicConfigs configs = topic->configs;
+ConfigChange incremental_one(Broker& broker, const Resource& resource, bool validate_only) {
+  Target target = target_of(broker, resource.resource_type, resource.resource_name);
+  if (!target.store) return target.error;
   std::set<std::string> seen;
   for (const auto& change : resource.configs) {
     if (!seen.insert(change.name).second) {
-      return {ErrorCode::kInvalidRequest, "Error due to duplicate config keys: " + change.name,
-              nullptr};
+      return {ErrorCode::kInvalidRequest, "Error due to duplicate config keys: " + change.name};
     }
     const auto op = static_cast<Op>(change.config_operation);
     if (op == Op::kDelete) {
-      configs.erase(change.name);
+      target.overrides.erase(change.name);
       continue;
     }
-    if (!change.value) {
-      return {ErrorCode::kInvalidConfig, "Null value not supported for topic config " + change.name,
-              nullptr};
-    }
+    if (!change.value)
+      return {ErrorCode::kInvalidConfig, "Null value not supported: " + change.name};
     if (op == Op::kSet) {
-      configs[change.name] = *change.value;
+      target.overrides[change.name] = *change.value;
     } else if (op == Op::kAppend || op == Op::kSubtract) {
-      auto result = edit_list(configs, *topic, change.name, op, *change.value);
+      auto result = edit_list(target, change.name, op, *change.value);
       if (result.error != ErrorCode::kNone) return result;
     } else {
       return {ErrorCode::kInvalidRequest,
-              "Unknown config operation " + std::to_string(change.config_operation), nullptr};
+              "Unknown config operation " + std::to_string(change.config_operation)};
     }
   }
-  return broker.set_topic_configs(resource.resource_name, configs, validate_only);
+  return target.store(target.overrides, validate_only);
 }
 
 template <typename Resource>
-TopicResult replace_one(Broker& broker, const Resource& resource, bool validate_only) {
-  if (resource.resource_type != kTopicResource) return refuse_non_topic(resource.resource_type);
+ConfigChange replace_one(Broker& broker, const Resource& resource, bool validate_only) {
+  Target target = target_of(broker, resource.resource_type, resource.resource_name);
+  if (!target.store) return target.error;
   TopicConfigs configs;
   for (const auto& config : resource.configs) {
-    if (!config.value) {
-      return {ErrorCode::kInvalidConfig, "Null value not supported for topic config " + config.name,
-              nullptr};
-    }
+    if (!config.value)
+      return {ErrorCode::kInvalidConfig, "Null value not supported: " + config.name};
     configs[config.name] = *config.value;
   }
-  return broker.set_topic_configs(resource.resource_name, configs, validate_only);
+  return target.store(configs, validate_only);
 }
 
 template <typename Request, typename Response, typename Change>

@@ -15,10 +15,11 @@ using protocol::CreateTopicsRequest;
 using protocol::CreateTopicsResponse;
 
 // v5+ answers with the topic's whole configuration, as DescribeConfigs would describe it.
-std::vector<CreateTopicsResponse::CreatableTopicConfigs> describe_configs(
-    const TopicInfo& topic, const BrokerConfig& broker) {
+std::vector<CreateTopicsResponse::CreatableTopicConfigs> describe_configs(const TopicInfo& topic,
+                                                                          Broker& broker) {
   std::vector<CreateTopicsResponse::CreatableTopicConfigs> configs;
-  for (const auto& entry : topic_config_entries(topic, broker)) {
+  for (const auto& entry :
+       topic_config_entries(topic, broker.config(), broker.dynamic_config().all_overrides())) {
     auto& out = configs.emplace_back();
     out.name = entry.name;
     out.value = entry.value;
@@ -93,7 +94,7 @@ void handle_create_topics(const RequestPtr& request) {
     out.topic_id = result.topic->id;
     out.num_partitions = result.topic->partition_count();
     out.replication_factor = static_cast<int16_t>(result.topic->replicas.front().size());
-    out.configs = describe_configs(*result.topic, broker.config());
+    out.configs = describe_configs(*result.topic, broker);
   }
   request->respond(response);
 }

@@ -54,16 +54,23 @@ void describe_one(Broker& broker, const DescribeConfigsRequest::DescribeConfigsR
       out.error_message = "Topic " + resource.resource_name + " does not exist";
       return;
     }
-    add_entries(topic_config_entries(*topic, broker.config()), resource, include_synonyms, out);
+    add_entries(
+        topic_config_entries(*topic, broker.config(), broker.dynamic_config().all_overrides()),
+        resource, include_synonyms, out);
   } else if (resource.resource_type == kBrokerResource) {
-    // An empty name is the cluster-wide default resource, which a single broker answers alike.
-    const auto id = std::to_string(broker.config().broker_id);
-    if (!resource.resource_name.empty() && resource.resource_name != id) {
-      out.error_code = to_wire(ErrorCode::kInvalidRequest);
-      out.error_message = "Unexpected broker id " + resource.resource_name + ", expected " + id;
+    // An empty name is the cluster-wide default resource: only its dynamic overrides.
+    ConfigChange error;
+    const auto scope = broker.dynamic_config().scope_of(resource.resource_name, error);
+    if (!scope) {
+      out.error_code = to_wire(error.error);
+      out.error_message = error.message;
       return;
     }
-    add_entries(broker_config_entries(broker.config()), resource, include_synonyms, out);
+    const auto dynamic = broker.dynamic_config().all_overrides();
+    add_entries(*scope == DynamicScope::kClusterDefault
+                    ? cluster_default_entries(dynamic)
+                    : broker_config_entries(broker.config(), dynamic),
+                resource, include_synonyms, out);
   } else {
     out.error_code = to_wire(ErrorCode::kInvalidRequest);
     out.error_message = "Unsupported resource type " + std::to_string(resource.resource_type);

@@ -96,6 +96,10 @@ void handle_produce(const RequestPtr& request) {
       out.base_offset = result.base_offset;
       out.log_append_time_ms = result.log_append_time;
       out.log_start_offset = result.log_start_offset;
+      if (!result.error_message.empty()) out.error_message = result.error_message;
+      for (int32_t index : result.invalid_records) {
+        out.record_errors.push_back({index, result.error_message});
+      }
       if (result.error == ErrorCode::kNone && body.acks == -1) {
         to_flush.push_back({partition, result.last_offset + 1, &out});
       }
