@@ -68,32 +68,6 @@ void produce(Connection& connection, const PeerOptions& options) {
   print_result(options, options.records, start, &clock.histogram());
 }
 
-// Walks the entries of a delivered chunk, as a client handing each message to its application
-// would, and returns its number of user records (tracking chunks hold none).
-int64_t records_of_chunk(FrameReader& chunk) {
-  chunk.u8();  // magic and version
-  const uint8_t chunk_type = chunk.u8();
-  const uint16_t entries = chunk.u16();
-  chunk.u32();                            // records
-  chunk.skip(8 + 8 + 8 + 4 + 4 + 4 + 4);  // timestamp, epoch, first offset, CRC, sizes, reserved
-  if (chunk_type != 0) return 0;
-  int64_t records = 0;
-  for (uint16_t i = 0; i < entries && !chunk.overrun(); ++i) {
-    const uint32_t head = chunk.u32();
-    if ((head & 0x80000000u) == 0) {  // a simple entry: its size, then the message
-      chunk.skip(head);
-      ++records;
-      continue;
-    }
-    // A sub-batch: a byte of type and codec, uint16 records, uint32 uncompressed size (its
-    // first byte ends `head`), uint32 size of the data that follows, the data.
-    records += (head >> 8) & 0xffff;
-    chunk.skip(3);
-    chunk.skip(chunk.u32());
-  }
-  return records;
-}
-
 void consume(Connection& connection, const PeerOptions& options) {
   constexpr uint16_t kFirstOffset = 1;
   FrameWriter subscribe(kSubscribe);

@@ -89,6 +89,30 @@ void FrameReader::skip(size_t count) {
   at_ = std::min(at_ + count, data_.size());
 }
 
+int64_t records_of_chunk(FrameReader& chunk) {
+  chunk.u8();  // magic and version
+  const uint8_t chunk_type = chunk.u8();
+  const uint16_t entries = chunk.u16();
+  chunk.u32();                            // records
+  chunk.skip(8 + 8 + 8 + 4 + 4 + 4 + 4);  // timestamp, epoch, first offset, CRC, sizes, reserved
+  if (chunk_type != 0) return 0;
+  int64_t records = 0;
+  for (uint16_t i = 0; i < entries && !chunk.overrun(); ++i) {
+    const uint32_t head = chunk.u32();
+    if ((head & 0x80000000u) == 0) {  // a simple entry: its size, then the message
+      chunk.skip(head);
+      ++records;
+      continue;
+    }
+    // A sub-batch: a byte of type and codec, uint16 records, uint32 uncompressed size (its
+    // first byte ends `head`), uint32 size of the data that follows, the data.
+    records += (head >> 8) & 0xffff;
+    chunk.skip(3);
+    chunk.skip(chunk.u32());
+  }
+  return records;
+}
+
 Connection::Connection(const std::string& host, int port) {
   fd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

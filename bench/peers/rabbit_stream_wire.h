@@ -70,6 +70,11 @@ class FrameReader {
   bool overrun_ = false;
 };
 
+// Walks the entries of a delivered chunk (`chunk` positioned at its header, after Deliver's
+// subscription ID), as a client handing each message to its application would, and returns its
+// number of user records; tracking chunks hold none. Sets chunk.overrun() when truncated.
+int64_t records_of_chunk(FrameReader& chunk);
+
 // A blocking TCP connection to the plugin that sends frames and returns received ones.
 class Connection {
  public:
