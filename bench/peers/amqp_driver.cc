@@ -118,15 +118,13 @@ void consume(amqp_connection_state_t connection, const PeerOptions& options) {
 }
 
 }  // namespace
-}  // namespace gregor::bench
 
-int main(int argc, char** argv) {
-  using namespace gregor::bench;
-  const PeerOptions options = parse_options(argc, argv);
+void run_driver(const PeerOptions& options) {
   amqp_connection_state_t connection = connect(options);
   run_mode(
       options, [&] { produce(connection, options); }, [&] { consume(connection, options); });
   amqp_connection_close(connection, AMQP_REPLY_SUCCESS);
   amqp_destroy_connection(connection);
-  return 0;
 }
+
+}  // namespace gregor::bench

@@ -88,16 +88,14 @@ void consume(natsConnection* connection, const PeerOptions& options) {
 }
 
 }  // namespace
-}  // namespace gregor::bench
 
-int main(int argc, char** argv) {
-  using namespace gregor::bench;
-  const PeerOptions options = parse_options(argc, argv);
+void run_driver(const PeerOptions& options) {
   natsConnection* connection = nullptr;
   const std::string url = "nats://" + options.host + ":" + std::to_string(options.port);
   check(natsConnection_ConnectTo(&connection, url.c_str()), "connect");
   run_mode(
       options, [&] { produce(connection, options); }, [&] { consume(connection, options); });
   natsConnection_Destroy(connection);
-  return 0;
 }
+
+}  // namespace gregor::bench

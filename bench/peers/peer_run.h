@@ -29,6 +29,10 @@ struct PeerOptions {
 // Parses argv; prints the usage and exits with 2 on anything unknown or malformed.
 PeerOptions parse_options(int argc, char** argv);
 
+// What each driver defines: connect, run options.mode, print the summary. peer_main.cc's main()
+// calls it with the parsed command line.
+void run_driver(const PeerOptions& options);
+
 // Runs `produce` or `consume`, as options.mode says.
 void run_mode(const PeerOptions& options, const std::function<void()>& produce,
               const std::function<void()>& consume);

@@ -90,14 +90,12 @@ void consume(Connection& connection, const PeerOptions& options) {
 }
 
 }  // namespace
-}  // namespace gregor::bench
 
-int main(int argc, char** argv) {
-  using namespace gregor::bench;
-  const PeerOptions options = parse_options(argc, argv);
+void run_driver(const PeerOptions& options) {
   stream::Connection connection(options.host, options.port);
   connection.open();
   run_mode(
       options, [&] { produce(connection, options); }, [&] { consume(connection, options); });
-  return 0;
 }
+
+}  // namespace gregor::bench

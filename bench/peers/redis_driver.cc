@@ -61,15 +61,13 @@ void consume(redisContext* redis, const PeerOptions& options) {
 }
 
 }  // namespace
-}  // namespace gregor::bench
 
-int main(int argc, char** argv) {
-  using namespace gregor::bench;
-  const PeerOptions options = parse_options(argc, argv);
+void run_driver(const PeerOptions& options) {
   redisContext* redis = redisConnect(options.host.c_str(), options.port);
   if (redis == nullptr || redis->err) fail("redis: cannot connect");
   run_mode(
       options, [&] { produce(redis, options); }, [&] { consume(redis, options); });
   redisFree(redis);
-  return 0;
 }
+
+}  // namespace gregor::bench
