@@ -66,6 +66,8 @@ void fail(const std::string& what) {
 }
 
 void AckClock::acked(int64_t number) {
+  if (number < 0 || number >= static_cast<int64_t>(sent_.size()))
+    fail("an acknowledgement of record " + std::to_string(number) + ", which was never sent");
   histogram_.record(
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_[number]).count());
   ++acknowledged_;
