@@ -55,4 +55,10 @@ ClientProperties parse_property_args(const std::vector<std::string>& properties)
 // A payload of `size` printable bytes (not constant, so that compression has work to do).
 std::string perf_payload(int size);
 
+// The consumer's next messages: waits up to `timeout_ms` for the first one, then takes what is
+// already there, up to out.size(), without waiting (librdkafka's batch call would wait for a
+// full batch, which delays the first records). Returns how many were put in `out`.
+size_t poll_messages(rd_kafka_t* consumer, rd_kafka_queue_t* queue,
+                     std::vector<rd_kafka_message_t*>& out, int timeout_ms);
+
 }  // namespace gregor::cli

@@ -29,6 +29,15 @@ std::string perf_payload(int size) {
   return out;
 }
 
+size_t poll_messages(rd_kafka_t* consumer, rd_kafka_queue_t* queue,
+                     std::vector<rd_kafka_message_t*>& out, int timeout_ms) {
+  if (out.empty()) return 0;
+  out[0] = rd_kafka_consumer_poll(consumer, timeout_ms);
+  if (out[0] == nullptr) return 0;
+  const ssize_t more = rd_kafka_consume_batch_queue(queue, 0, out.data() + 1, out.size() - 1);
+  return 1 + static_cast<size_t>(std::max<ssize_t>(more, 0));
+}
+
 namespace {
 
 // --records, --record-size (at least `min_size`: e2e stamps the first 8 bytes), --throughput,

@@ -77,10 +77,10 @@ void run_perf_consume(const GlobalOptions& options, const PerfConsumeArgs& args)
   while (records < args.records && error.empty()) {
     const auto now = Clock::now();
     if (now >= deadline) break;
-    const ssize_t got = rd_kafka_consume_batch_queue(queue, 100, batch.data(), batch.size());
+    const size_t got = poll_messages(rk, queue, batch, 100);
     const auto arrived = Clock::now();
-    for (ssize_t i = 0; i < got; ++i) {
-      rd_kafka_message_t* message = batch[static_cast<size_t>(i)];
+    for (size_t i = 0; i < got; ++i) {
+      rd_kafka_message_t* message = batch[i];
       if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (error.empty()) error = rd_kafka_message_errstr(message);
       } else if (records < args.records) {
