@@ -1,5 +1,7 @@
 // Controller: deciding partition states (partition_election.h) and writing them, fenced by the
 // controller epoch. Runs on the event thread, and only while active.
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "cluster/controller.h"
@@ -100,6 +102,8 @@ ElectionOutcome Controller::elect_preferred_for(const TopicPartition& tp) {
   if (!active_) return {tp, ErrorCode::kNotController};
   Partition* partition = find(tp);
   if (!partition) return {tp, ErrorCode::kUnknownTopicOrPartition};
+  // Leaders change ISRs without telling the controller (yet): decide on the znode, not the cache.
+  load_partition_state(tp.topic, tp.partition, *partition);
   if (!partition->state) return {tp, ErrorCode::kPreferredLeaderNotAvailable};
   const BrokerSet eligible = eligible_brokers();
   ErrorCode error = ErrorCode::kNone;
@@ -131,7 +135,12 @@ ControlledShutdownResult Controller::run_controlled_shutdown(int32_t broker_id) 
   ControlledShutdownResult result;
   for (auto& [name, topic] : topics_) {
     for (auto& [id, partition] : topic.partitions) {
-      if (partition.replicas.size() < 2) continue;
+      const auto& replicas = partition.replicas;
+      if (replicas.size() < 2 ||
+          std::find(replicas.begin(), replicas.end(), broker_id) == replicas.end()) {
+        continue;
+      }
+      load_partition_state(name, id, partition);  // the ISR may have changed since we wrote it
       auto written = update_partition({name, id}, partition, [&](const Partition& p) {
         if (!p.state) return std::optional<LeaderAndIsr>();
         return move_off_broker(p.replicas, *p.state, broker_id, eligible, epoch_);

@@ -27,7 +27,7 @@
 namespace gregor::cluster::testing {
 
 class ControllerFixture : public ::testing::Test {
- protected:
+ public:
   struct Broker {
     std::unique_ptr<InMemoryCluster::Session> session;
     std::unique_ptr<Controller> controller;
