@@ -46,8 +46,6 @@ class EventThread {
   // called from a task.
   void sync();
 
-  bool on_this_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
-
  private:
   void run();
 
