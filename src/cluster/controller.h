@@ -136,6 +136,8 @@ class Controller {
   void resign(const char* why);
 
   // controller_context.cc: reading the cluster into the cache, re-arming the watches.
+  bool children_watched(const std::string& path, bool& armed, void (Controller::*reload)(),
+                        std::vector<std::string>& names);
   void load_brokers();
   void load_topics();
   void load_topic(const std::string& topic);

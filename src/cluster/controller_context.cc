@@ -6,23 +6,33 @@
 
 namespace gregor::cluster {
 
-void Controller::load_brokers() {
+// Lists `path`'s children, with a watch that reloads them through `reload` and reconciles,
+// unless one is armed already. False (logged) if the store fails.
+bool Controller::children_watched(const std::string& path, bool& armed,
+                                  void (Controller::*reload)(), std::vector<std::string>& names) {
   Watcher watch;
-  if (!brokers_watch_armed_) {
-    watch = watcher_posting([this] {
-      brokers_watch_armed_ = false;
+  if (!armed) {
+    watch = watcher_posting([this, &armed, reload] {
+      armed = false;
       if (!active_) return;
-      load_brokers();
+      (this->*reload)();
       reconcile();
     });
   }
-  std::vector<std::string> names;
-  StoreError rc = store_.children(kBrokerIdsPath, names, std::move(watch));
+  StoreError rc = store_.children(path, names, std::move(watch));
   if (rc != StoreError::kOk) {
-    spdlog::error("controller: cannot list {}: {}", kBrokerIdsPath, store_error_name(rc));
+    spdlog::error("controller: cannot list {}: {}", path, store_error_name(rc));
+    return false;
+  }
+  armed = true;
+  return true;
+}
+
+void Controller::load_brokers() {
+  std::vector<std::string> names;
+  if (!children_watched(kBrokerIdsPath, brokers_watch_armed_, &Controller::load_brokers, names)) {
     return;
   }
-  brokers_watch_armed_ = true;
   BrokerSet live;
   for (const auto& name : names) {
     if (auto id = parse_znode_number(name)) live.insert(*id);
@@ -38,22 +48,10 @@ void Controller::load_brokers() {
 }
 
 void Controller::load_topics() {
-  Watcher watch;
-  if (!topics_watch_armed_) {
-    watch = watcher_posting([this] {
-      topics_watch_armed_ = false;
-      if (!active_) return;
-      load_topics();
-      reconcile();
-    });
-  }
   std::vector<std::string> names;
-  StoreError rc = store_.children(kBrokerTopicsPath, names, std::move(watch));
-  if (rc != StoreError::kOk) {
-    spdlog::error("controller: cannot list {}: {}", kBrokerTopicsPath, store_error_name(rc));
+  if (!children_watched(kBrokerTopicsPath, topics_watch_armed_, &Controller::load_topics, names)) {
     return;
   }
-  topics_watch_armed_ = true;
   std::set<std::string> present(names.begin(), names.end());
   std::erase_if(topics_, [&](const auto& entry) { return !present.contains(entry.first); });
   for (const auto& name : names) {

@@ -14,13 +14,6 @@ using Outcomes = std::vector<ElectionOutcome>;
 
 class ControllerRequestsTest : public testing::ControllerFixture {
  protected:
-  ControllerConfig config_for(int32_t id) override {
-    ControllerConfig config = ControllerFixture::config_for(id);
-    config.auto_leader_rebalance_enable = auto_rebalance_;
-    config.leader_imbalance_check_interval = std::chrono::milliseconds(10);
-    return config;
-  }
-
   // t-0 with replicas [1, 2, 3], led by 2 after 1 came back (and, as its leader would have
   // reported, caught up into the ISR).
   void preferred_replica_back_in_sync() {
@@ -34,8 +27,6 @@ class ControllerRequestsTest : public testing::ControllerFixture {
     write_state("t", 0, caught_up);
     settle();
   }
-
-  bool auto_rebalance_ = false;
 };
 
 TEST_F(ControllerRequestsTest, PreferredLeaderElectionOnRequest) {
@@ -80,7 +71,7 @@ TEST_F(ControllerRequestsTest, RequestsToANonControllerAreRefused) {
 }
 
 TEST_F(ControllerRequestsTest, AutomaticRebalanceMovesLeadershipBack) {
-  auto_rebalance_ = true;
+  defaults_.auto_leader_rebalance_enable = true;
   preferred_replica_back_in_sync();
   EXPECT_TRUE(eventually([&] { return state("t", 0).leader == 1; }));
 }

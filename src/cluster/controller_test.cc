@@ -11,15 +11,7 @@ namespace {
 
 using Ids = std::vector<int32_t>;
 
-class ControllerTest : public testing::ControllerFixture {
- protected:
-  ControllerConfig config_for(int32_t id) override {
-    ControllerConfig config = ControllerFixture::config_for(id);
-    config.unclean_leader_election_enable = unclean_;
-    return config;
-  }
-  bool unclean_ = false;
-};
+class ControllerTest : public testing::ControllerFixture {};
 
 TEST_F(ControllerTest, ExactlyOneBrokerIsElected) {
   start_brokers({1, 2, 3});
@@ -129,7 +121,7 @@ TEST_F(ControllerTest, NoIsrMemberAliveLeavesThePartitionOfflineUntilOneReturns)
 }
 
 TEST_F(ControllerTest, UncleanElectionPicksAnyLiveReplicaWhenEnabled) {
-  unclean_ = true;
+  defaults_.unclean_leader_election_enable = true;
   start_brokers({1, 2, 3});
   create_topic("t", {{2, 3}});
   write_state("t", 0, {2, 1, {2}, 1, 0});

@@ -39,11 +39,11 @@ class ControllerFixture : public ::testing::Test {
     brokers_.clear();
   }
 
-  // A controller config for broker `id`: automatic rebalance off unless a test turns it on.
-  virtual ControllerConfig config_for(int32_t id) {
-    ControllerConfig config;
+  // Broker `id`'s controller config: `defaults_` (which tests may change before starting
+  // brokers) with its id.
+  ControllerConfig config_for(int32_t id) const {
+    ControllerConfig config = defaults_;
     config.broker_id = id;
-    config.auto_leader_rebalance_enable = false;
     return config;
   }
 
@@ -159,6 +159,9 @@ class ControllerFixture : public ::testing::Test {
   Controller& controller(int32_t id) { return *brokers_.at(id).controller; }
   Controller& active() { return controller(controller_id()); }
 
+  // Automatic rebalance off unless a test turns it on; then it checks often.
+  ControllerConfig defaults_{.auto_leader_rebalance_enable = false,
+                             .leader_imbalance_check_interval = std::chrono::milliseconds(10)};
   InMemoryCluster zk_;
   std::unique_ptr<InMemoryCluster::Session> admin_ = zk_.connect();
   std::map<int32_t, Broker> brokers_;
