@@ -265,4 +265,15 @@ inline void InMemoryCluster::release_watches(Session& session) {
     f.watcher(f.event, f.path);
 }
 
+// The contract suite's backend (testing_store_contract.h): one session of a fresh cluster, so the
+// double the controller tests rely on keeps the semantics both real backends have.
+struct InMemoryClusterBackend {
+  using Store = InMemoryCluster::Session;
+  bool set_up(std::string&) { return true; }
+  std::unique_ptr<Store> open() { return cluster.connect(); }
+  void settle(Store&) {}  // watchers ran before the change returned
+
+  InMemoryCluster cluster;
+};
+
 }  // namespace gregor::cluster::testing
