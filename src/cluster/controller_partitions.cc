@@ -63,6 +63,12 @@ Controller::WriteResult Controller::write_state(const TopicPartition& tp, Partit
                  next.leader, next.leader_epoch, fmt::join(next.isr, ","));
     return WriteResult::kOk;
   }
+  if (rc == StoreError::kSessionExpired) {
+    // Our /controller went with the session; the broker reconnects and calls
+    // session_reestablished().
+    resign("metadata store session expired");
+    return WriteResult::kFenced;
+  }
   if (results.size() == 2 && results[0].error != StoreError::kOk) {
     // Another broker was elected since our epoch: our decisions no longer count.
     resign("fenced: /controller_epoch moved past our epoch");
