@@ -8,6 +8,7 @@
 #include <map>
 
 #include "cluster/controller.h"
+#include "cluster/testing_controllers.h"
 #include "cluster/testing_zookeeper.h"
 
 namespace gregor::cluster {
@@ -40,18 +41,10 @@ class ControllerZooKeeperTest : public ::testing::Test {
     EXPECT_TRUE(store) << error;
     return store;
   }
-  void register_broker(MetadataStore& store, int32_t id) {
-    store.create_recursive(kBrokerIdsPath, "");
-    BrokerRegistration registration{
-        id, {{"PLAINTEXT", "PLAINTEXT", "localhost", 9000 + id}}, std::nullopt, 1, -1};
-    ASSERT_EQ(store.create(broker_path(id), encode_broker_registration(registration),
-                           CreateMode::kEphemeral),
-              StoreError::kOk);
-  }
   void start_broker(int32_t id) {
     Broker broker{connect(), nullptr};
     ASSERT_TRUE(broker.store);
-    register_broker(*broker.store, id);
+    testing::register_test_broker(*broker.store, id);
     ControllerConfig config;
     config.broker_id = id;
     config.auto_leader_rebalance_enable = false;
@@ -72,11 +65,7 @@ class ControllerZooKeeperTest : public ::testing::Test {
     return done();
   }
 
-  int32_t controller_id() {
-    std::string data;
-    if (admin_->get(kControllerPath, data) != StoreError::kOk) return -1;
-    return parse_controller(data).value_or(ControllerRegistration{}).broker_id;
-  }
+  int32_t controller_id() { return testing::read_controller_id(*admin_); }
   int32_t active_count() {
     int32_t count = 0;
     for (auto& [id, broker] : brokers_)
@@ -84,9 +73,7 @@ class ControllerZooKeeperTest : public ::testing::Test {
     return count;
   }
   LeaderAndIsr state(const std::string& topic, int32_t partition) {
-    std::string data;
-    if (admin_->get(partition_state_path(topic, partition), data) != StoreError::kOk) return {};
-    return parse_leader_and_isr(data).value_or(LeaderAndIsr{});
+    return testing::read_state(*admin_, topic, partition);
   }
 
   ZooKeeperMetadataStore::Options options_;
@@ -143,7 +130,7 @@ TEST_F(ControllerZooKeeperTest, ElectionFailoverAndFencing) {
   EXPECT_EQ(state("t", 0), in_sync);
 
   // Told of its new session, it registers again and loses to the sitting controller.
-  register_broker(*brokers_.at(second).store, second);
+  testing::register_test_broker(*brokers_.at(second).store, second);
   brokers_.at(second).controller->session_reestablished();
   ASSERT_TRUE(eventually([&] { return active_count() == 1; }));
   EXPECT_TRUE(brokers_.at(third).controller->is_active());

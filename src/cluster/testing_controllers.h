@@ -26,6 +26,32 @@
 
 namespace gregor::cluster::testing {
 
+// Registers broker `id` on `session` as a broker does at start (ephemeral /brokers/ids/<id>).
+inline void register_test_broker(MetadataStore& session, int32_t id) {
+  session.create_recursive(kBrokerIdsPath, "");
+  BrokerRegistration registration{
+      id, {{"PLAINTEXT", "PLAINTEXT", "localhost", 9000 + id}}, std::nullopt, 1, -1};
+  ASSERT_EQ(session.create(broker_path(id), encode_broker_registration(registration),
+                           CreateMode::kEphemeral),
+            StoreError::kOk);
+}
+
+// The broker named by /controller; -1 when there is none.
+inline int32_t read_controller_id(MetadataStore& store) {
+  std::string data;
+  if (store.get(kControllerPath, data) != StoreError::kOk) return -1;
+  return parse_controller(data).value_or(ControllerRegistration{}).broker_id;
+}
+
+// The partition's state znode; a default (leader -1, no ISR) state when it has none.
+inline LeaderAndIsr read_state(MetadataStore& store, const std::string& topic, int32_t partition) {
+  std::string data;
+  if (store.get(partition_state_path(topic, partition), data) != StoreError::kOk) return {};
+  auto parsed = parse_leader_and_isr(data);
+  EXPECT_TRUE(parsed) << data;
+  return parsed.value_or(LeaderAndIsr{});
+}
+
 class ControllerFixture : public ::testing::Test {
  public:
   struct Broker {
@@ -79,14 +105,7 @@ class ControllerFixture : public ::testing::Test {
     settle();
   }
 
-  void register_broker(MetadataStore& session, int32_t id) {
-    session.create_recursive(kBrokerIdsPath, "");
-    BrokerRegistration registration{
-        id, {{"PLAINTEXT", "PLAINTEXT", "localhost", 9000 + id}}, std::nullopt, 1, -1};
-    ASSERT_EQ(session.create(broker_path(id), encode_broker_registration(registration),
-                             CreateMode::kEphemeral),
-              StoreError::kOk);
-  }
+  void register_broker(MetadataStore& session, int32_t id) { register_test_broker(session, id); }
 
   // Lets every queued event run, including the ones those events cause on other brokers.
   void settle() {
@@ -122,13 +141,8 @@ class ControllerFixture : public ::testing::Test {
     return nlohmann::json{{"version", 3}, {"partitions", partitions}}.dump();
   }
 
-  // The partition's state znode; a default (leader -1, no ISR) state when it has none.
   LeaderAndIsr state(const std::string& topic, int32_t partition) {
-    std::string data;
-    if (admin_->get(partition_state_path(topic, partition), data) != StoreError::kOk) return {};
-    auto parsed = parse_leader_and_isr(data);
-    EXPECT_TRUE(parsed) << data;
-    return parsed.value_or(LeaderAndIsr{});
+    return read_state(*admin_, topic, partition);
   }
   bool has_state(const std::string& topic, int32_t partition) {
     return admin_->exists(partition_state_path(topic, partition)) == StoreError::kOk;
@@ -139,11 +153,7 @@ class ControllerFixture : public ::testing::Test {
               StoreError::kOk);
   }
 
-  int32_t controller_id() {
-    std::string data;
-    if (admin_->get(kControllerPath, data) != StoreError::kOk) return -1;
-    return parse_controller(data).value_or(ControllerRegistration{}).broker_id;
-  }
+  int32_t controller_id() { return read_controller_id(*admin_); }
   int32_t controller_epoch() {
     std::string data;
     if (admin_->get(kControllerEpochPath, data) != StoreError::kOk) return -1;
