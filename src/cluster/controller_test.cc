@@ -155,6 +155,23 @@ TEST_F(ControllerTest, DeletedTopicIsForgotten) {
             (std::vector<ElectionOutcome>{{{"t", 0}, ErrorCode::kUnknownTopicOrPartition}}));
 }
 
+TEST_F(ControllerTest, RegisteredBrokersAreListedForPlacement) {
+  start_brokers({3, 1});
+  ASSERT_EQ(admin_->create(broker_path(7), "garbage", CreateMode::kEphemeral), StoreError::kOk);
+  std::vector<BrokerRegistration> brokers;
+  ASSERT_EQ(read_registered_brokers(*admin_, brokers), StoreError::kOk);
+  ASSERT_EQ(brokers.size(), 3u);
+  EXPECT_EQ(brokers[0].id, 1);
+  EXPECT_EQ(brokers[0].endpoints[0].port, 9001);
+  EXPECT_EQ(brokers[1].id, 3);
+  EXPECT_EQ(brokers[2].id, 7);  // unreadable: listed by id only
+  EXPECT_TRUE(brokers[2].endpoints.empty());
+  testing::InMemoryCluster empty;
+  auto session = empty.connect();
+  EXPECT_EQ(read_registered_brokers(*session, brokers), StoreError::kNoNode);
+  EXPECT_TRUE(brokers.empty());
+}
+
 TEST_F(ControllerTest, CorruptStateIsRewritten) {
   start_brokers({1, 2});
   create_topic("t", {{1, 2}});

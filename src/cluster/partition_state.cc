@@ -3,7 +3,10 @@
 #include <charconv>
 #include <limits>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
+
+#include "cluster/metadata_store.h"
 
 namespace gregor::cluster {
 namespace {
@@ -230,6 +233,24 @@ std::optional<std::map<int32_t, std::vector<int32_t>>> parse_topic_assignment(
     assignment[*partition] = std::move(*ids);
   }
   return assignment;
+}
+
+StoreError read_registered_brokers(MetadataStore& store, std::vector<BrokerRegistration>& brokers) {
+  brokers.clear();
+  std::vector<std::string> names;
+  if (StoreError e = store.children(kBrokerIdsPath, names); e != StoreError::kOk) return e;
+  for (const auto& name : names) {
+    auto id = parse_znode_number(name);
+    std::string data;
+    if (!id || store.get(broker_path(*id), data) != StoreError::kOk) continue;  // gone since
+    auto registration = parse_broker_registration(*id, data);
+    if (!registration) {
+      spdlog::warn("unreadable broker registration {}: {}", broker_path(*id), data);
+      registration = BrokerRegistration{.id = *id};
+    }
+    brokers.push_back(std::move(*registration));
+  }
+  return StoreError::kOk;
 }
 
 std::optional<bool> parse_unclean_election_override(std::string_view json) {

@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/metadata_store.h"
+
 namespace gregor::cluster {
 
 inline constexpr int32_t kNoLeader = -1;
@@ -101,6 +103,11 @@ std::optional<BrokerRegistration> parse_broker_registration(int32_t id, std::str
 // The replica lists of /brokers/topics/<t> (version 1 to 3), partition number -> replicas.
 std::optional<std::map<int32_t, std::vector<int32_t>>> parse_topic_assignment(
     std::string_view json);
+
+// The brokers registered under /brokers/ids, by id, for replica placement (their racks) and
+// metadata (their endpoints). A registration that cannot be parsed is logged and listed with
+// its id only. kOk, or the store's error listing /brokers/ids (kNoNode: no broker ever started).
+StoreError read_registered_brokers(MetadataStore& store, std::vector<BrokerRegistration>& brokers);
 
 // unclean.leader.election.enable from /config/topics/<t> ({"version":1,"config":{...}}), if set.
 std::optional<bool> parse_unclean_election_override(std::string_view json);
