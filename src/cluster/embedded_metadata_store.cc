@@ -8,58 +8,24 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
-#include <unordered_map>
 #include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "cluster/metadata_journal.h"
+#include "cluster/metadata_ops.h"
 #include "cluster/metadata_tree.h"
 
 namespace gregor::cluster {
 
 using namespace metadata_internal;  // the folder-private tree and journal
 
-namespace {
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-using WatchTable = std::unordered_map<std::string, std::vector<Watcher>>;
-
-struct FiredWatch {
-  Watcher watcher;
-  WatchEvent event;
-  std::string path;
-};
-
-void take_watches(WatchTable& table, const std::string& path, WatchEvent event,
-                  std::vector<FiredWatch>& fired) {
-  auto it = table.find(path);
-  if (it == table.end()) return;
-  for (Watcher& w : it->second)
-    fired.push_back({std::move(w), event, path});
-  table.erase(it);
-}
-
-}  // namespace
-
 // ---- State ----------------------------------------------------------------------------------
 
 struct EmbeddedMetadataStore::State {
-  // The mutations one call has applied so far, and what undoes each (same index).
-  struct Txn {
-    std::vector<Mutation> mutations;
-    std::vector<Node> undo;
-  };
-
   std::string meta_dir;  // <dir>/__metadata
   Options options;
 
@@ -78,59 +44,10 @@ struct EmbeddedMetadataStore::State {
 
   std::string file(const std::string& name) const { return meta_dir + "/" + name; }
 
-  // Validates `op` against the tree as changed by the ops before it, and applies it. On error
-  // nothing of `op` is applied (earlier ops stay in `txn` for the caller to roll back).
   StoreError apply_op(const StoreOp& op, int64_t now, Txn& txn, std::string* created_path) {
-    Mutation m{Mutation::Kind::kSet, op.path, {}, false, now};
-    if (op.kind == StoreOp::Kind::kCreate || op.kind == StoreOp::Kind::kSet) {
-      if (op.data.size() > kMaxDataBytes) return StoreError::kBadArguments;
-    }
-    if (op.kind == StoreOp::Kind::kCreate && is_sequential(op.mode)) {
-      if (!valid_path(op.path + "0000000000")) return StoreError::kBadArguments;
-      auto parent = tree.find(parent_of(op.path + "0"));
-      if (parent == tree.end()) return StoreError::kNoNode;
-      char suffix[16];
-      std::snprintf(suffix, sizeof(suffix), "%010d", parent->second.cversion);
-      m.path += suffix;
-    } else if (!valid_path(op.path)) {
-      return StoreError::kBadArguments;
-    }
-    if (op.kind != StoreOp::Kind::kCreate) {
-      auto it = tree.find(m.path);
-      if (op.kind == StoreOp::Kind::kRemove && m.path == "/") return StoreError::kBadArguments;
-      if (it == tree.end()) return StoreError::kNoNode;
-      if (op.version != -1 && it->second.version != op.version) return StoreError::kBadVersion;
-      if (op.kind == StoreOp::Kind::kCheck) return StoreError::kOk;
-    }
-    switch (op.kind) {
-      case StoreOp::Kind::kCreate:
-        m.kind = Mutation::Kind::kCreate;
-        m.ephemeral = is_ephemeral(op.mode);
-        m.data = op.data;
-        break;
-      case StoreOp::Kind::kSet:
-        m.data = op.data;
-        break;
-      case StoreOp::Kind::kRemove:
-        m.kind = Mutation::Kind::kRemove;
-        break;
-      case StoreOp::Kind::kCheck:
-        break;
-    }
-    if (StoreError e = check_mutation(tree, m); e != StoreError::kOk) return e;
-    txn.undo.emplace_back();
-    apply_mutation(tree, m, &txn.undo.back());
-    if (created_path) *created_path = m.path;
-    txn.mutations.push_back(std::move(m));
-    return StoreError::kOk;
+    return metadata_internal::apply_op(tree, op, now, txn, created_path);
   }
-
-  void rollback(Txn& txn) {
-    for (size_t i = txn.mutations.size(); i-- > 0;) {
-      undo_mutation(tree, txn.mutations[i], std::move(txn.undo[i]));
-    }
-    txn = {};
-  }
+  void rollback(Txn& txn) { metadata_internal::rollback(tree, txn); }
 
   // Makes `txn` durable (or rolls it back), collects the watches it triggers, compacts if due,
   // then releases `lock` and runs the watchers on this thread.
@@ -156,22 +73,7 @@ struct EmbeddedMetadataStore::State {
     journal_bytes += record.size();
 
     std::vector<FiredWatch> fired;
-    for (const Mutation& m : txn.mutations) {
-      switch (m.kind) {
-        case Mutation::Kind::kCreate:
-          take_watches(data_watches, m.path, WatchEvent::kCreated, fired);
-          take_watches(child_watches, parent_of(m.path), WatchEvent::kChildrenChanged, fired);
-          break;
-        case Mutation::Kind::kSet:
-          take_watches(data_watches, m.path, WatchEvent::kDataChanged, fired);
-          break;
-        case Mutation::Kind::kRemove:
-          take_watches(data_watches, m.path, WatchEvent::kDeleted, fired);
-          take_watches(child_watches, m.path, WatchEvent::kDeleted, fired);
-          take_watches(child_watches, parent_of(m.path), WatchEvent::kChildrenChanged, fired);
-          break;
-      }
-    }
+    take_triggered_watches(txn.mutations, data_watches, child_watches, fired);
     txn = {};
     if (journal_bytes >= options.compact_journal_bytes) {
       std::string error;
@@ -308,17 +210,17 @@ EmbeddedMetadataStore::~EmbeddedMetadataStore() = default;
 StoreError EmbeddedMetadataStore::create(const std::string& path, std::string data, CreateMode mode,
                                          std::string* created_path) {
   std::unique_lock lock(state_->mu);
-  State::Txn txn;
-  StoreError e =
-      state_->apply_op(StoreOp::create(path, std::move(data), mode), now_ms(), txn, created_path);
+  Txn txn;
+  StoreError e = state_->apply_op(StoreOp::create(path, std::move(data), mode), wall_clock_ms(),
+                                  txn, created_path);
   return e == StoreError::kOk ? state_->finish(lock, txn) : e;
 }
 
 StoreError EmbeddedMetadataStore::create_recursive(const std::string& path, std::string data) {
   if (!valid_path(path)) return StoreError::kBadArguments;
   std::unique_lock lock(state_->mu);
-  State::Txn txn;
-  int64_t now = now_ms();
+  Txn txn;
+  int64_t now = wall_clock_ms();
   for (size_t slash = path.find('/', 1); slash != std::string::npos;
        slash = path.find('/', slash + 1)) {
     std::string ancestor = path.substr(0, slash);
@@ -346,9 +248,9 @@ StoreError EmbeddedMetadataStore::get(const std::string& path, std::string& data
 StoreError EmbeddedMetadataStore::set(const std::string& path, std::string data,
                                       int32_t expected_version, Stat* stat) {
   std::unique_lock lock(state_->mu);
-  State::Txn txn;
-  StoreError e = state_->apply_op(StoreOp::set(path, std::move(data), expected_version), now_ms(),
-                                  txn, nullptr);
+  Txn txn;
+  StoreError e = state_->apply_op(StoreOp::set(path, std::move(data), expected_version),
+                                  wall_clock_ms(), txn, nullptr);
   if (e != StoreError::kOk) return e;
   Stat after = stat_of(state_->tree.at(path));
   e = state_->finish(lock, txn);
@@ -358,8 +260,9 @@ StoreError EmbeddedMetadataStore::set(const std::string& path, std::string data,
 
 StoreError EmbeddedMetadataStore::remove(const std::string& path, int32_t expected_version) {
   std::unique_lock lock(state_->mu);
-  State::Txn txn;
-  StoreError e = state_->apply_op(StoreOp::remove(path, expected_version), now_ms(), txn, nullptr);
+  Txn txn;
+  StoreError e =
+      state_->apply_op(StoreOp::remove(path, expected_version), wall_clock_ms(), txn, nullptr);
   return e == StoreError::kOk ? state_->finish(lock, txn) : e;
 }
 
@@ -367,23 +270,10 @@ StoreError EmbeddedMetadataStore::remove_recursive(const std::string& path) {
   if (!valid_path(path) || path == "/") return StoreError::kBadArguments;
   std::unique_lock lock(state_->mu);
   if (!state_->tree.contains(path)) return StoreError::kNoNode;
-  // Post-order, so every node is empty when removed.
-  std::vector<std::string> order;
-  std::vector<std::pair<std::string, bool>> stack{{path, false}};
-  while (!stack.empty()) {
-    auto [node, expanded] = std::move(stack.back());
-    stack.pop_back();
-    if (expanded) {
-      order.push_back(std::move(node));
-      continue;
-    }
-    stack.emplace_back(node, true);
-    for (const std::string& child : state_->tree.at(node).children) {
-      stack.emplace_back(node + "/" + child, false);
-    }
-  }
-  State::Txn txn;
-  int64_t now = now_ms();
+  // Children first, so every node is empty when removed.
+  std::vector<std::string> order = subtree_post_order(state_->tree, path);
+  Txn txn;
+  int64_t now = wall_clock_ms();
   for (const std::string& node : order) {
     StoreError e = state_->apply_op(StoreOp::remove(node), now, txn, nullptr);
     if (e != StoreError::kOk) return state_->rollback(txn), e;
@@ -416,8 +306,8 @@ StoreError EmbeddedMetadataStore::multi(const std::vector<StoreOp>& ops,
                                         std::vector<OpResult>* results) {
   if (results) results->assign(ops.size(), OpResult{});
   std::unique_lock lock(state_->mu);
-  State::Txn txn;
-  int64_t now = now_ms();
+  Txn txn;
+  int64_t now = wall_clock_ms();
   for (size_t i = 0; i < ops.size(); ++i) {
     std::string created;
     StoreError e = state_->apply_op(ops[i], now, txn, &created);
@@ -442,8 +332,8 @@ StoreError EmbeddedMetadataStore::multi(const std::vector<StoreOp>& ops,
 
 StoreError EmbeddedMetadataStore::expire_session() {
   std::unique_lock lock(state_->mu);
-  State::Txn txn;
-  int64_t now = now_ms();
+  Txn txn;
+  int64_t now = wall_clock_ms();
   std::vector<std::string> ephemerals;
   for (const auto& [path, node] : state_->tree) {
     if (node.ephemeral) ephemerals.push_back(path);

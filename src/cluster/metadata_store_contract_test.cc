@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "cluster/testing_cluster.h"
 #include "cluster/testing_store.h"
 #include "cluster/testing_store_contract.h"
 #include "cluster/testing_zookeeper.h"
@@ -360,5 +361,6 @@ REGISTER_TYPED_TEST_SUITE_P(MetadataStoreContractTest, CreateGetSetWithStat, Cre
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Embedded, MetadataStoreContractTest, EmbeddedBackend);
 INSTANTIATE_TYPED_TEST_SUITE_P(ZooKeeper, MetadataStoreContractTest, ZooKeeperBackend);
+INSTANTIATE_TYPED_TEST_SUITE_P(InMemoryCluster, MetadataStoreContractTest, InMemoryClusterBackend);
 
 }  // namespace gregor::cluster::testing
