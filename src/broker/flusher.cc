@@ -52,7 +52,9 @@ void Flusher::flush_all(std::vector<Waiter>& batch) {
   std::sort(batch.begin(), batch.end(),
             [](const Waiter& a, const Waiter& b) { return a.log < b.log; });
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (i == 0 || batch[i].log != batch[i - 1].log) batch[i].log->flush();
+    if (i == 0 || batch[i].log != batch[i - 1].log) {
+      batch[i].log->flush(storage::Log::FlushScope::kRecords);
+    }
   }
   for (auto& waiter : batch)
     waiter.done(waiter.log->flushed_offset() >= waiter.end_offset);

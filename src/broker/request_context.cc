@@ -3,7 +3,7 @@
 namespace gregor::broker {
 
 RequestContext::RequestContext(Broker& broker, Executor& executor, std::string client_host,
-                               protocol::RequestHeader header, std::vector<uint8_t> frame,
+                               protocol::RequestHeader header, protocol::FrameBuffer frame,
                                size_t body_offset, Completion completion)
     : broker_(broker),
       executor_(executor),

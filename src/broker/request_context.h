@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "protocol/codec.h"
+#include "protocol/frame_buffer.h"
 #include "protocol/request_header.h"
 
 namespace gregor::broker {
@@ -39,7 +40,7 @@ class RequestContext {
 
   // `client_host` is the peer's address as Kafka reports it to group tools ("/127.0.0.1").
   RequestContext(Broker& broker, Executor& executor, std::string client_host,
-                 protocol::RequestHeader header, std::vector<uint8_t> frame, size_t body_offset,
+                 protocol::RequestHeader header, protocol::FrameBuffer frame, size_t body_offset,
                  Completion completion);
 
   Broker& broker() const { return broker_; }
@@ -82,7 +83,7 @@ class RequestContext {
   Executor& executor_;
   const std::string client_host_;
   const protocol::RequestHeader header_;
-  std::vector<uint8_t> frame_;
+  protocol::FrameBuffer frame_;
   const size_t body_offset_;
   Completion completion_;
 };

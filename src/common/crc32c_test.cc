@@ -56,6 +56,22 @@ TEST(Crc32cTest, HardwareMatchesTableOnRandomData) {
             crc32c_internal::software(data.data(), data.size(), 0));
 }
 
+// Inputs of several interleaved rounds (three 2 KiB stripes each) plus every kind of tail.
+TEST(Crc32cTest, HardwareMatchesTableAcrossInterleavedRounds) {
+  if (!crc32c_internal::hardware_available()) GTEST_SKIP() << "no SSE4.2 on this CPU";
+  std::mt19937 rng(7);
+  std::vector<uint8_t> data(4 * 3 * 2048 + 64);
+  for (auto& b : data)
+    b = static_cast<uint8_t>(rng());
+  for (size_t n : {6143, 6144, 6145, 6151, 12288, 12300, 18431, 24576, 24639}) {
+    for (size_t offset : {0, 3}) {
+      ASSERT_EQ(crc32c_internal::hardware(data.data() + offset, n, 0x1234567),
+                crc32c_internal::software(data.data() + offset, n, 0x1234567))
+          << offset << " " << n;
+    }
+  }
+}
+
 TEST(Crc32cTest, SoftwareKnownVector) {
   EXPECT_EQ(crc32c_internal::software("123456789", 9, 0), 0xE3069283u);
 }

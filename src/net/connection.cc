@@ -104,7 +104,7 @@ asio::awaitable<void> Connection::read_loop() {
                      size, max_size);
         break;
       }
-      std::vector<uint8_t> frame(static_cast<size_t>(size));
+      protocol::FrameBuffer frame(static_cast<size_t>(size));
       co_await asio::async_read(socket_, asio::buffer(frame), asio::use_awaitable);
       last_activity_ = std::chrono::steady_clock::now();
       dispatch(std::move(frame));
@@ -118,7 +118,7 @@ asio::awaitable<void> Connection::read_loop() {
   close();
 }
 
-void Connection::dispatch(std::vector<uint8_t> frame) {
+void Connection::dispatch(protocol::FrameBuffer frame) {
   protocol::Reader in(frame);
   protocol::RequestHeader header;
   if (!protocol::read_header_prefix(in, header)) {

@@ -18,6 +18,7 @@
 #include "broker/broker.h"
 #include "net/io_loop.h"
 #include "protocol/codec.h"
+#include "protocol/frame_buffer.h"
 
 namespace gregor::net {
 
@@ -41,7 +42,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes the connection once it has been idle (nothing read or written, nothing pending) for
   // connections.max.idle.ms.
   asio::awaitable<void> idle_watch(std::chrono::milliseconds max_idle);
-  void dispatch(std::vector<uint8_t> frame);
+  void dispatch(protocol::FrameBuffer frame);
   void complete(uint64_t sequence, std::optional<protocol::Writer> frame, bool close);
   void pump_writes();
   asio::awaitable<void> write_frame(protocol::Writer frame);

@@ -150,7 +150,7 @@ std::optional<std::pair<int64_t, int64_t>> Log::offset_of_max_timestamp() const 
   return offset_for_timestamp(largest);
 }
 
-ErrorCode Log::flush() {
+ErrorCode Log::flush(FlushScope scope) {
   std::lock_guard flush_lock(flush_mutex_);
   std::shared_ptr<const SegmentList> list;
   int64_t end = 0, messages = 0;
@@ -165,9 +165,15 @@ ErrorCode Log::flush() {
     dir = dir_;
   }
   const int64_t from = recovery_point_.load(std::memory_order_relaxed);
+  const auto& active = list->back();
+  const bool active_indexes = scope == FlushScope::kEverything;
   bool ok = true;
   for (const auto& segment : *list) {
-    if (segment->next_offset() > from || segment == list->back()) ok = segment->flush() && ok;
+    if (segment == active) {
+      ok = segment->flush(active_indexes) && ok;
+    } else if (segment->next_offset() > from) {
+      ok = segment->flush() && ok;
+    }
   }
   if (sync_dir && !fsync_dir(dir)) ok = false;
   if (!ok) {
@@ -178,7 +184,11 @@ ErrorCode Log::flush() {
     spdlog::error("{}: flush failed; data above offset {} may not be durable", dir, from);
     return ErrorCode::kKafkaStorageError;
   }
-  if (end > from) recovery_point_.store(end, std::memory_order_release);
+  const int64_t recovered_to = active_indexes ? end : std::min(end, active->base_offset());
+  if (recovered_to > from) recovery_point_.store(recovered_to, std::memory_order_release);
+  if (end > flushed_offset_.load(std::memory_order_relaxed)) {
+    flushed_offset_.store(end, std::memory_order_release);
+  }
   flushed_messages_.store(messages, std::memory_order_relaxed);
   last_flush_ms_.store(wall_clock_ms(), std::memory_order_relaxed);
   return ErrorCode::kNone;

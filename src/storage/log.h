@@ -91,10 +91,14 @@ class Log {
   // as {offset, timestamp}; nullopt for an empty log.
   std::optional<std::pair<int64_t, int64_t>> offset_of_max_timestamp() const;
 
+  // What a flush makes durable. kRecords (for acks=all) leaves out the active segment's indexes:
+  // recovery after a crash rebuilds them from its records anyway (the active segment is never
+  // trusted), so the recovery point only moves up to the active segment's base offset.
+  enum class FlushScope { kEverything, kRecords };
   // fsyncs everything appended before the call (and the directory if a segment file was created
-  // since the last flush), then advances flushed_offset(). kKafkaStorageError on failure, in
-  // which case flushed_offset() does not move. Any thread; appends continue meanwhile.
-  ErrorCode flush();
+  // since the last flush), then advances flushed_offset() and the recovery point. On failure
+  // kKafkaStorageError and neither moves. Any thread; appends continue meanwhile.
+  ErrorCode flush(FlushScope scope = FlushScope::kEverything);
   // True when flush.messages or flush.ms says a flush is due (the caller runs it off the
   // network threads).
   bool flush_due(int64_t now_ms) const;
@@ -136,9 +140,11 @@ class Log {
 
   int64_t log_start_offset() const { return log_start_offset_.load(std::memory_order_acquire); }
   int64_t log_end_offset() const { return log_end_offset_.load(std::memory_order_acquire); }
-  // Offsets below this are durable. Also Kafka's recovery point: what the checkpoint records.
-  int64_t flushed_offset() const { return recovery_point_.load(std::memory_order_acquire); }
-  int64_t recovery_point() const { return flushed_offset(); }
+  // Offsets below this are durable (their records are on disk).
+  int64_t flushed_offset() const { return flushed_offset_.load(std::memory_order_acquire); }
+  // Kafka's recovery point, what the checkpoint records: below it the records and the indexes
+  // are on disk. At most flushed_offset().
+  int64_t recovery_point() const { return recovery_point_.load(std::memory_order_acquire); }
   int64_t size_bytes() const;
   size_t segment_count() const;
   std::string dir() const;
@@ -174,6 +180,7 @@ class Log {
   std::atomic<int64_t> log_start_offset_{0};
   std::atomic<int64_t> log_end_offset_{0};
   std::atomic<int64_t> recovery_point_{0};
+  std::atomic<int64_t> flushed_offset_{0};     // >= recovery_point_
   std::atomic<int64_t> appended_messages_{0};  // since open, for flush.messages
   std::atomic<int64_t> flushed_messages_{0};
   std::atomic<int64_t> last_flush_ms_{0};

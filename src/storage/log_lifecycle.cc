@@ -51,6 +51,7 @@ ErrorCode Log::truncate_to(int64_t offset) {
   const int64_t end = active->next_offset();
   log_end_offset_.store(end, std::memory_order_release);
   if (recovery_point_.load() > end) recovery_point_.store(end, std::memory_order_release);
+  if (flushed_offset_.load() > end) flushed_offset_.store(end, std::memory_order_release);
   if (log_start_offset_.load() > end) log_start_offset_.store(end, std::memory_order_release);
   spdlog::info("{}: truncated to offset {}", dir_, end);
   return ok ? ErrorCode::kNone : ErrorCode::kKafkaStorageError;
@@ -68,6 +69,7 @@ ErrorCode Log::truncate_fully(int64_t offset) {
   log_end_offset_.store(offset, std::memory_order_release);
   log_start_offset_.store(offset, std::memory_order_release);
   recovery_point_.store(offset, std::memory_order_release);
+  flushed_offset_.store(offset, std::memory_order_release);
   spdlog::info("{}: emptied, restarting at offset {}", dir_, offset);
   return ok ? ErrorCode::kNone : ErrorCode::kKafkaStorageError;
 }

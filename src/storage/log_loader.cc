@@ -210,6 +210,7 @@ ErrorCode Log::load(bool needs_recovery, int64_t recovery_point, int64_t log_sta
   log_end_offset_.store(end);
   log_start_offset_.store(std::clamp(log_start_offset, list->front()->base_offset(), end));
   recovery_point_.store(needs_recovery ? std::clamp<int64_t>(recovery_point, 0, end) : end);
+  flushed_offset_.store(recovery_point_.load());
   segments_ = std::move(list);
   spdlog::info("loaded log {}: offsets [{}, {}), {} segments{}", dir_, log_start_offset_.load(),
                end, segments_->size(), needs_recovery ? ", recovered" : "");

@@ -86,6 +86,54 @@ TEST(LogRecoveryTest, TornTailIsCut) {
   EXPECT_EQ(log->log_end_offset(), 50);
 }
 
+// The acks=all flush syncs records but not the active segment's indexes, so it moves the recovery
+// point only to the active segment's base; a full flush moves it to the end.
+TEST(LogRecoveryTest, FlushOfRecordsStopsTheRecoveryPointAtTheActiveSegment) {
+  TempDir dir;
+  auto log = open_log(dir / "t-0", false, 0);
+  fill(*log, 30);
+  ASSERT_GE(log->segment_count(), 3u);
+  ASSERT_EQ(log->flush(Log::FlushScope::kRecords), ErrorCode::kNone);
+  EXPECT_EQ(log->flushed_offset(), 150);
+  EXPECT_EQ(log->recovery_point(), log->segment_snapshot().back()->base_offset());
+  EXPECT_GT(log->recovery_point(), 0);
+  fill(*log, 30);
+  ASSERT_EQ(log->flush(Log::FlushScope::kRecords), ErrorCode::kNone);
+  EXPECT_EQ(log->flushed_offset(), 300);
+  EXPECT_EQ(log->recovery_point(), log->segment_snapshot().back()->base_offset());
+  ASSERT_EQ(log->flush(), ErrorCode::kNone);
+  EXPECT_EQ(log->recovery_point(), 300);
+  EXPECT_EQ(log->flushed_offset(), 300);
+}
+
+// After a crash the active segment's indexes are rebuilt from its records, whatever they hold.
+TEST(LogRecoveryTest, ActiveIndexesLostAfterAFlushOfRecordsAreRebuilt) {
+  TempDir dir;
+  const std::string path = dir / "t-0";
+  int64_t recovery_point = 0;
+  int64_t active_base = 0;
+  {
+    auto log = open_log(path, false, 0);
+    fill(*log, 50);
+    ASSERT_EQ(log->flush(Log::FlushScope::kRecords), ErrorCode::kNone);
+    recovery_point = log->recovery_point();
+    active_base = log->segment_snapshot().back()->base_offset();
+  }
+  // As if the index pages never reached the disk: all zeros.
+  const std::string index = segment_file_path(path, active_base, kIndexSuffix);
+  const auto index_size = std::filesystem::file_size(index);
+  std::filesystem::resize_file(index, 0);
+  std::filesystem::resize_file(index, index_size);
+
+  auto log = open_log(path, /*recover=*/true, recovery_point);
+  EXPECT_EQ(log->log_end_offset(), 250);
+  for (int64_t offset = active_base; offset < 250; offset += 5) {
+    auto read = log->read(offset, 1 << 20, true, INT64_MAX);
+    ASSERT_TRUE(read.slice) << offset;
+    EXPECT_EQ(parse_all(read_slice(*read.slice)).front().base_offset, offset);
+  }
+}
+
 TEST(LogRecoveryTest, CorruptBatchAboveTheRecoveryPointIsNeverReturned) {
   TempDir dir;
   const std::string path = dir / "t-0";

@@ -171,12 +171,12 @@ std::vector<std::string> Segment::file_paths() const {
   return {log_path_, offset_index_->file().path(), time_index_->file().path()};
 }
 
-bool Segment::flush() const {
+bool Segment::flush(bool with_indexes) const {
   if (::fdatasync(file_->fd()) != 0) {
     spdlog::error("fdatasync of {} failed: {}", log_path_, std::strerror(errno));
     return false;
   }
-  return offset_index_->file().flush() && time_index_->file().flush();
+  return !with_indexes || (offset_index_->file().flush() && time_index_->file().flush());
 }
 
 }  // namespace gregor::storage

@@ -127,8 +127,8 @@ class Segment {
       int64_t position, const protocol::BatchHeader& header, int64_t timestamp,
       int64_t starting_offset) const;
 
-  // fdatasync of the log, then of both indexes.
-  bool flush() const;
+  // fdatasync of the log, then (with_indexes) of both indexes.
+  bool flush(bool with_indexes = true) const;
 
   // ---- loading and recovery (Log::open, before the log is shared) ----
 
