@@ -5,6 +5,8 @@
 //   std::vector<uint8_t> batch = gregor::bench::make_batch(16 << 10);  // about 16 KB
 #pragma once
 
+#include "common/temp_dir.h"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -36,11 +38,9 @@ inline std::vector<uint8_t> make_batch(size_t target_bytes,
   return batch;
 }
 
-// A fresh directory under $TMPDIR (or /tmp); empty string if it cannot be created.
+// A fresh directory; empty string if it cannot be created.
 inline std::string temp_dir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base ? base : "/tmp") + "/gregor-bench-XXXXXX";
-  return ::mkdtemp(pattern.data()) ? pattern : std::string();
+  return make_temp_dir("gregor-bench");
 }
 
 }  // namespace gregor::bench

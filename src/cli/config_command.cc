@@ -59,7 +59,8 @@ void check_broker(const Client& client, const Target& target) {
     if (std::to_string(md->brokers[i].id) == target.broker) return;
     ids += (ids.empty() ? "" : ", ") + std::to_string(md->brokers[i].id);
   }
-  throw CliError(fmt::format("unknown broker {}: the cluster's brokers are {}", target.broker, ids));
+  throw CliError(
+      fmt::format("unknown broker {}: the cluster's brokers are {}", target.broker, ids));
 }
 
 std::map<std::string, std::string> overrides(const Target& target,

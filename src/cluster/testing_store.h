@@ -18,14 +18,11 @@
 #include <string>
 
 #include "cluster/embedded_metadata_store.h"
+#include "common/temp_dir.h"
 
 namespace gregor::cluster::testing {
 
-// A fresh directory under the test temp dir; empty if it could not be made.
-inline std::string make_temp_dir(const std::string& prefix) {
-  std::string pattern = ::testing::TempDir() + prefix + "_XXXXXX";
-  return ::mkdtemp(pattern.data()) ? pattern : std::string();
-}
+using gregor::make_temp_dir;
 
 // The contract suite's backend (testing_store_contract.h): a store in a fresh directory.
 struct EmbeddedBackend {

@@ -17,6 +17,8 @@
 //   zk.stop();                       // the server is gone; its data stays for start() again
 #pragma once
 
+#include "common/temp_dir.h"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -115,9 +117,8 @@ class TestZooKeeper {
 
  private:
   bool prepare(std::string& error) {
-    std::string pattern = ::testing::TempDir() + "gregor_zk_XXXXXX";
-    if (!::mkdtemp(pattern.data())) return error = "mkdtemp failed", false;
-    dir_ = pattern;
+    dir_ = make_temp_dir("gregor_zk");
+    if (dir_.empty()) return error = "cannot make a temporary directory", false;
     port_ = free_loopback_port();
     if (port_ == 0) return error = "no free loopback port", false;
     std::filesystem::create_directories(dir_ + "/data");

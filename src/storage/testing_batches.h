@@ -7,6 +7,8 @@
 //   log->append(payload.bytes, payload.headers, /*leader_epoch=*/0, now);
 #pragma once
 
+#include "common/temp_dir.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,25 +102,10 @@ inline std::vector<protocol::BatchHeader> parse_all(protocol::ByteView bytes) {
   return headers;
 }
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
-class TempDir {
+// A fresh directory, removed with everything in it on destruction.
+class TempDir : public gregor::TempDir {
  public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base ? base : "/tmp") + "/gregor-storage-XXXXXX";
-    path_ = ::mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir() : gregor::TempDir("gregor-storage") {}
 };
 
 }  // namespace gregor::storage::testing
