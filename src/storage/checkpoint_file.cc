@@ -1,9 +1,5 @@
 #include "storage/checkpoint_file.h"
 
-#include <charconv>
-#include <string_view>
-#include <vector>
-
 #include <fmt/format.h>
 
 #include "storage/file_util.h"
@@ -12,29 +8,13 @@ namespace gregor::storage {
 
 namespace {
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  size_t from = 0;
-  for (size_t at; (at = text.find(separator, from)) != std::string_view::npos; from = at + 1) {
-    parts.push_back(text.substr(from, at - from));
-  }
-  parts.push_back(text.substr(from));
-  return parts;
-}
-
-template <typename T>
-bool parse_number(std::string_view text, T& out) {
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return error == std::errc() && end == text.data() + text.size() && !text.empty();
-}
-
 // "topic partition offset"; the topic cannot contain spaces (Kafka's topic names cannot).
 bool parse_entry(std::string_view line, OffsetMap& offsets) {
-  const auto fields = split(line, ' ');
+  const auto fields = split_fields(line);
   TopicPartition tp;
   int64_t offset = 0;
-  if (fields.size() != 3 || fields[0].empty() || !parse_number(fields[1], tp.partition) ||
-      !parse_number(fields[2], offset) || tp.partition < 0) {
+  if (fields.size() != 3 || fields[0].empty() || !parse_decimal(fields[1], tp.partition) ||
+      !parse_decimal(fields[2], offset) || tp.partition < 0) {
     return false;
   }
   tp.topic = std::string(fields[0]);
@@ -43,37 +23,55 @@ bool parse_entry(std::string_view line, OffsetMap& offsets) {
 
 }  // namespace
 
-CheckpointRead read_checkpoint(const std::string& path) {
-  CheckpointRead result;
+std::vector<std::string_view> split_fields(std::string_view line, char separator) {
+  std::vector<std::string_view> parts;
+  size_t from = 0;
+  for (size_t at; (at = line.find(separator, from)) != std::string_view::npos; from = at + 1) {
+    parts.push_back(line.substr(from, at - from));
+  }
+  parts.push_back(line.substr(from));
+  return parts;
+}
+
+CheckpointStatus read_checkpoint_entries(const std::string& path,
+                                         const std::function<bool(std::string_view)>& parse_entry) {
   std::string text;
   switch (read_small_file(path, text)) {
     case ReadStatus::kMissing:
-      return result;
+      return CheckpointStatus::kMissing;
     case ReadStatus::kError:
-      result.status = CheckpointStatus::kCorrupt;
-      return result;
+      return CheckpointStatus::kCorrupt;
     case ReadStatus::kOk:
       break;
   }
-  result.status = CheckpointStatus::kCorrupt;
-  auto lines = split(text, '\n');
+  auto lines = split_fields(text, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();  // final newline
   int64_t count = -1;
-  if (lines.size() < 2 || lines[0] != "0" || !parse_number(lines[1], count) ||
+  if (lines.size() < 2 || lines[0] != "0" || !parse_decimal(lines[1], count) ||
       count != static_cast<int64_t>(lines.size()) - 2) {
-    return result;
+    return CheckpointStatus::kCorrupt;
   }
-  OffsetMap offsets;
   for (size_t i = 2; i < lines.size(); ++i) {
-    if (!parse_entry(lines[i], offsets)) return result;
+    if (!parse_entry(lines[i])) return CheckpointStatus::kCorrupt;
   }
-  result.status = CheckpointStatus::kOk;
-  result.offsets = std::move(offsets);
+  return CheckpointStatus::kOk;
+}
+
+std::string checkpoint_preamble(size_t count) {
+  return fmt::format("0\n{}\n", count);
+}
+
+CheckpointRead read_checkpoint(const std::string& path) {
+  CheckpointRead result;
+  OffsetMap offsets;
+  result.status = read_checkpoint_entries(
+      path, [&offsets](std::string_view line) { return parse_entry(line, offsets); });
+  if (result.status == CheckpointStatus::kOk) result.offsets = std::move(offsets);
   return result;
 }
 
 std::string format_checkpoint(const OffsetMap& offsets) {
-  std::string text = fmt::format("0\n{}\n", offsets.size());
+  std::string text = checkpoint_preamble(offsets.size());
   for (const auto& [tp, offset] : offsets) {
     text += fmt::format("{} {} {}\n", tp.topic, tp.partition, offset);
   }

@@ -9,9 +9,13 @@
 // the log cleaner) under its checkpoint mutex; the functions themselves are stateless.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "storage/topic_partition.h"
 
@@ -38,5 +42,23 @@ CheckpointRead read_checkpoint(const std::string& path);
 
 std::string format_checkpoint(const OffsetMap& offsets);
 bool write_checkpoint(const std::string& path, const OffsetMap& offsets);
+
+// ---- the layout shared with other checkpoint files (leader_epoch_cache.h) ----
+
+// Reads a file laid out as version line `0`, count line, then `count` entry lines, passing each
+// entry line to `parse_entry`. kCorrupt for an unreadable file, another version, a count that
+// disagrees with the lines, or an entry `parse_entry` refuses.
+CheckpointStatus read_checkpoint_entries(const std::string& path,
+                                         const std::function<bool(std::string_view)>& parse_entry);
+// The version and count lines for `count` entries, to which the caller appends the entries.
+std::string checkpoint_preamble(size_t count);
+// `line` cut at every `separator` ("a b" -> {"a", "b"}).
+std::vector<std::string_view> split_fields(std::string_view line, char separator = ' ');
+// A whole decimal number (no sign other than '-', no spaces); false if `text` is anything else.
+template <typename T>
+bool parse_decimal(std::string_view text, T& out) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc() && end == text.data() + text.size() && !text.empty();
+}
 
 }  // namespace gregor::storage

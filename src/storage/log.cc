@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include <spdlog/spdlog.h>
 
@@ -20,7 +21,8 @@ int64_t wall_clock_ms() {
 
 }  // namespace
 
-Log::Log(std::string dir, const LogConfig& config) : dir_(std::move(dir)), config_(config) {
+Log::Log(std::string dir, const LogConfig& config)
+    : dir_(std::move(dir)), config_(config), epochs_(dir_ + "/" + kLeaderEpochCheckpoint) {
   last_flush_ms_.store(wall_clock_ms());
 }
 
@@ -36,22 +38,25 @@ void Log::publish(std::shared_ptr<const SegmentList> list) {
   segments_ = std::move(list);
 }
 
+ErrorCode Log::check_append(std::span<const uint8_t> batches,
+                            const std::vector<protocol::BatchHeader>& headers,
+                            size_t& total) const {
+  if (closed_) return ErrorCode::kKafkaStorageError;
+  total = 0;
+  for (const auto& header : headers)
+    total += header.total_size();
+  if (headers.empty() || total > batches.size()) return ErrorCode::kCorruptMessage;
+  return ErrorCode::kNone;
+}
+
 AppendResult Log::append(std::span<uint8_t> batches,
                          const std::vector<protocol::BatchHeader>& headers, int32_t leader_epoch,
                          int64_t now_ms) {
   std::lock_guard lock(append_mutex_);
   AppendResult result;
-  if (closed_) {
-    result.error = ErrorCode::kKafkaStorageError;
-    return result;
-  }
   size_t total = 0;
-  for (const auto& header : headers)
-    total += header.total_size();
-  if (headers.empty() || total > batches.size()) {  // a caller bug: batches were validated
-    result.error = ErrorCode::kCorruptMessage;
-    return result;
-  }
+  result.error = check_append(batches, headers, total);
+  if (result.error != ErrorCode::kNone) return result;
   const bool append_time = config_.timestamp_type == protocol::TimestampType::kLogAppendTime;
   const int64_t base = log_end_offset_.load(std::memory_order_relaxed);
   int64_t next = base;
@@ -68,20 +73,65 @@ AppendResult Log::append(std::span<uint8_t> batches,
     next = last + 1;
     at += size;
   }
-  const auto bytes = static_cast<int64_t>(at);
+  // Once per leadership: every later append of this leader sees an equal epoch.
+  if (leader_epoch > epochs_.latest_epoch()) epochs_.assign(leader_epoch, base);
+  result = write_batches(batches.first(at), base, next, now_ms);
+  if (result.error == ErrorCode::kNone && append_time) result.log_append_time = now_ms;
+  return result;
+}
+
+AppendResult Log::append_as_follower(std::span<uint8_t> batches,
+                                     const std::vector<protocol::BatchHeader>& headers) {
+  std::lock_guard lock(append_mutex_);
+  AppendResult result;
+  size_t total = 0;
+  result.error = check_append(batches, headers, total);
+  if (result.error != ErrorCode::kNone) return result;
+  int64_t previous_last = log_end_offset_.load(std::memory_order_relaxed) - 1;
+  metas_.clear();
+  for (const protocol::BatchHeader& header : headers) {
+    const int64_t last = header.last_offset();
+    if (header.base_offset <= previous_last || last < header.base_offset) {
+      spdlog::warn("{}: follower append refused: batch at offset {} after offset {}", dir_,
+                   header.base_offset, previous_last);
+      result.error = ErrorCode::kUnknownServerError;
+      return result;
+    }
+    metas_.push_back({header.base_offset, last, header.max_timestamp,
+                      static_cast<int64_t>(header.total_size())});
+    previous_last = last;
+  }
+  for (const protocol::BatchHeader& header : headers) {
+    if (header.partition_leader_epoch > epochs_.latest_epoch()) {
+      epochs_.assign(header.partition_leader_epoch, header.base_offset);
+    }
+  }
+  return write_batches(batches.first(total), headers.front().base_offset, previous_last + 1,
+                       wall_clock_ms());
+}
+
+AppendResult Log::write_batches(std::span<const uint8_t> bytes, int64_t first_offset,
+                                int64_t next_offset, int64_t now_ms) {
+  AppendResult result;
+  const auto size = static_cast<int64_t>(bytes.size());
   auto active = segments()->back();
-  if (active->should_roll(bytes, static_cast<int64_t>(metas_.size()), next - 1, now_ms, config_)) {
-    result.error = roll(base);
+  // An empty active segment never asks to roll, but a follower's first batch may lie too far
+  // above its base for the indexes' 32-bit relative offsets.
+  const bool too_far =
+      next_offset - 1 - active->base_offset() > std::numeric_limits<int32_t>::max();
+  if (too_far || active->should_roll(size, static_cast<int64_t>(metas_.size()), next_offset - 1,
+                                     now_ms, config_)) {
+    result.error = roll(first_offset);
     if (result.error != ErrorCode::kNone) return result;
     active = segments()->back();
   }
-  result.error = active->append(batches.first(at), metas_, now_ms);
+  result.error = active->append(bytes, metas_, now_ms);
   if (result.error != ErrorCode::kNone) return result;
-  log_end_offset_.store(next, std::memory_order_release);
-  appended_messages_.fetch_add(next - base, std::memory_order_relaxed);
-  result.base_offset = base;
-  result.last_offset = next - 1;
-  result.log_append_time = append_time ? now_ms : -1;
+  const int64_t previous_end = log_end_offset_.load(std::memory_order_relaxed);
+  log_end_offset_.store(next_offset, std::memory_order_release);
+  appended_messages_.fetch_add(next_offset - previous_end, std::memory_order_relaxed);
+  result.base_offset = first_offset;
+  result.last_offset = next_offset - 1;
   result.log_start_offset = log_start_offset_.load(std::memory_order_relaxed);
   return result;
 }
@@ -210,6 +260,7 @@ ErrorCode Log::advance_log_start_offset(int64_t offset) {
   }
   if (offset > log_start_offset_.load(std::memory_order_relaxed)) {
     log_start_offset_.store(offset, std::memory_order_release);
+    if (!closed_) epochs_.truncate_from_start(offset);
   }
   return ErrorCode::kNone;
 }

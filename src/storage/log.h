@@ -6,7 +6,8 @@
 // (flush), the LogManager (open, checkpoints, close, delete) and the broker's background thread.
 //
 // Threads: every method is thread-safe.
-//  - Mutations (append, truncate_to, advance_log_start_offset, close, delete_files) are
+//  - Mutations (append, append_as_follower, truncate_to, advance_log_start_offset, close,
+//  delete_files) are
 //    serialised by the append mutex, which is held across the write.
 //  - Readers (read, offset_for_timestamp, the offset getters) never take the append mutex:
 //    they copy the segment list under a short list mutex and do their I/O without locks,
@@ -28,6 +29,7 @@
 #include "common/error_code.h"
 #include "protocol/codec.h"
 #include "protocol/record_batch.h"
+#include "storage/leader_epoch_cache.h"
 #include "storage/log_config.h"
 #include "storage/segment.h"
 
@@ -74,8 +76,17 @@ class Log {
   // rewriting their base offsets and leader epochs in place (and max timestamps with
   // LogAppendTime). Rolls the active segment first if needed. Writes the whole payload with
   // one pwrite.
+  // A `leader_epoch` above latest_epoch() starts that epoch at this append's first offset.
   AppendResult append(std::span<uint8_t> batches, const std::vector<protocol::BatchHeader>& headers,
                       int32_t leader_epoch, int64_t now_ms);
+  // Appends batches a follower fetched from its leader, validated like produced ones, keeping
+  // their offsets, leader epochs and timestamps. Each batch's partition leader epoch above
+  // latest_epoch() starts that epoch at the batch's base offset. As in Kafka, offsets may jump
+  // forward (a compacted leader log has gaps) but never back: a first batch below the log end
+  // (Kafka's UnexpectedAppendOffsetException) or a batch not above the previous one (its
+  // OffsetsOutOfOrderException) fails with kUnknownServerError and appends nothing.
+  AppendResult append_as_follower(std::span<uint8_t> batches,
+                                  const std::vector<protocol::BatchHeader>& headers);
 
   // Whole batches from the one holding `offset`, within one segment, stopping before any batch
   // that reaches `max_offset_exclusive` (the high watermark), at most `max_bytes` unless
@@ -103,8 +114,8 @@ class Log {
   // network threads).
   bool flush_due(int64_t now_ms) const;
 
-  // Removes every offset >= `offset` (follower truncation). Below the first segment: the log
-  // is emptied and restarts at `offset`.
+  // Removes every offset >= `offset` (follower truncation) and the leader epochs starting
+  // there. Below the first segment: the log is emptied (epochs too) and restarts at `offset`.
   ErrorCode truncate_to(int64_t offset);
   // DeleteRecords: offsets below `offset` become unreadable. kOffsetOutOfRange above the end.
   ErrorCode advance_log_start_offset(int64_t offset);
@@ -147,6 +158,16 @@ class Log {
   int64_t recovery_point() const { return recovery_point_.load(std::memory_order_acquire); }
   int64_t size_bytes() const;
   size_t segment_count() const;
+
+  // The latest leader epoch that wrote to this log, kUndefinedEpoch if none. Lock-free.
+  int32_t latest_epoch() const { return epochs_.latest_epoch(); }
+  // OffsetForLeaderEpoch: the largest epoch <= `epoch` and the offset where it ended (the log
+  // end for the latest epoch); see LeaderEpochCache::end_offset_for for the undefined cases.
+  EpochEndOffset end_offset_for_epoch(int32_t epoch) const {
+    return epochs_.end_offset_for(epoch, log_end_offset());
+  }
+  // The leader epoch entries, for tests and tools.
+  std::vector<EpochEntry> epoch_entries() const { return epochs_.entries(); }
   std::string dir() const;
 
   LogConfig config() const;
@@ -158,6 +179,15 @@ class Log {
   Log(std::string dir, const LogConfig& config);
   std::shared_ptr<const SegmentList> segments() const;
   void publish(std::shared_ptr<const SegmentList> list);
+  // Under the append mutex: kKafkaStorageError when closed, kCorruptMessage when `headers`
+  // describe more bytes than `batches` holds (a caller bug: batches were validated). Sets
+  // `total` to the bytes the headers describe.
+  ErrorCode check_append(std::span<const uint8_t> batches,
+                         const std::vector<protocol::BatchHeader>& headers, size_t& total) const;
+  // Under the append mutex: writes `bytes`, described by metas_, holding offsets
+  // [first_offset, next_offset), rolling first if needed; the log end becomes next_offset.
+  AppendResult write_batches(std::span<const uint8_t> bytes, int64_t first_offset,
+                             int64_t next_offset, int64_t now_ms);
   // Under the append mutex: starts a new active segment at `base_offset`.
   ErrorCode roll(int64_t base_offset);
   // Under the append mutex: drops every segment, restarting empty at `offset`.
@@ -165,6 +195,9 @@ class Log {
   // The loader (log_loader.cc): brings the segments of dir_ to a consistent state.
   ErrorCode load(bool needs_recovery, int64_t recovery_point, int64_t log_start_offset);
   ErrorCode load_segment(Segment& segment, bool trusted, int64_t now_ms, bool& truncated);
+  // The loader: reads the leader epochs, rebuilding them from the batches when the checkpoint
+  // is missing or corrupt, and drops those outside [log start, log end).
+  void load_epochs(const SegmentList& list);
 
   mutable std::mutex append_mutex_;  // serialises mutations; held across writes
   std::string dir_;                  // guarded by append_mutex_ (changes on delete)
@@ -172,6 +205,9 @@ class Log {
   bool closed_ = false;              // guarded by append_mutex_
   bool dir_dirty_ = false;           // guarded by append_mutex_: a file was created or removed
   std::vector<BatchMeta> metas_;     // guarded by append_mutex_: scratch, reused per append
+  // Mutated under append_mutex_ (it has its own lock for readers). Its file stays at the
+  // original directory's path: after rename_for_deletion the log takes no more writes.
+  LeaderEpochCache epochs_;
 
   mutable std::mutex list_mutex_;  // guards segments_ (the pointer, never held for I/O)
   std::shared_ptr<const SegmentList> segments_;

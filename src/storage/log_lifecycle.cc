@@ -53,6 +53,7 @@ ErrorCode Log::truncate_to(int64_t offset) {
   if (recovery_point_.load() > end) recovery_point_.store(end, std::memory_order_release);
   if (flushed_offset_.load() > end) flushed_offset_.store(end, std::memory_order_release);
   if (log_start_offset_.load() > end) log_start_offset_.store(end, std::memory_order_release);
+  epochs_.truncate_from_end(end);
   spdlog::info("{}: truncated to offset {}", dir_, end);
   return ok ? ErrorCode::kNone : ErrorCode::kKafkaStorageError;
 }
@@ -70,6 +71,7 @@ ErrorCode Log::truncate_fully(int64_t offset) {
   log_start_offset_.store(offset, std::memory_order_release);
   recovery_point_.store(offset, std::memory_order_release);
   flushed_offset_.store(offset, std::memory_order_release);
+  epochs_.clear();
   spdlog::info("{}: emptied, restarting at offset {}", dir_, offset);
   return ok ? ErrorCode::kNone : ErrorCode::kKafkaStorageError;
 }

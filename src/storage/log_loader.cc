@@ -29,20 +29,30 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// One past the last offset in the batches of the log file at `path` (`base` if none).
-int64_t next_offset_in(const std::string& path, int64_t base) {
+// Calls `visit` with each batch header of the log file at `path`, in order, up to `size` bytes
+// (-1: the whole file), stopping at the first unreadable header.
+template <typename Visit>
+void for_each_batch_header(const std::string& path, int64_t size, Visit&& visit) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return base;
-  int64_t next = base;
+  if (fd < 0) return;
   uint8_t header[protocol::kBatchHeaderSize];
   for (int64_t position = 0;
+       (size < 0 || position < size) &&
        pread_full(fd, header, sizeof header, position) == static_cast<int64_t>(sizeof header);) {
     const auto parsed = protocol::parse_batch_header(protocol::ByteView(header, sizeof header));
     if (!parsed) break;
-    next = std::max(next, parsed->last_offset() + 1);
+    visit(*parsed);
     position += static_cast<int64_t>(parsed->total_size());
   }
   ::close(fd);
+}
+
+// One past the last offset in the batches of the log file at `path` (`base` if none).
+int64_t next_offset_in(const std::string& path, int64_t base) {
+  int64_t next = base;
+  for_each_batch_header(path, -1, [&next](const protocol::BatchHeader& header) {
+    next = std::max(next, header.last_offset() + 1);
+  });
   return next;
 }
 
@@ -212,9 +222,37 @@ ErrorCode Log::load(bool needs_recovery, int64_t recovery_point, int64_t log_sta
   recovery_point_.store(needs_recovery ? std::clamp<int64_t>(recovery_point, 0, end) : end);
   flushed_offset_.store(recovery_point_.load());
   segments_ = std::move(list);
+  load_epochs(*segments_);
   spdlog::info("loaded log {}: offsets [{}, {}), {} segments{}", dir_, log_start_offset_.load(),
                end, segments_->size(), needs_recovery ? ", recovered" : "");
   return ErrorCode::kNone;
+}
+
+void Log::load_epochs(const SegmentList& list) {
+  const int64_t start = log_start_offset_.load();
+  const int64_t end = log_end_offset_.load();
+  const CheckpointStatus status = epochs_.load();
+  if (status == CheckpointStatus::kCorrupt) {
+    spdlog::warn("{}: {} is corrupt; rebuilding it from the batches", dir_, kLeaderEpochCheckpoint);
+  }
+  // Missing with records: written before Gregor kept epochs, or lost. Walking every batch
+  // header is slow on a big log, so only then.
+  if (status == CheckpointStatus::kCorrupt ||
+      (status == CheckpointStatus::kMissing && end > start)) {
+    std::vector<EpochEntry> rebuilt;
+    for (const auto& segment : list) {
+      for_each_batch_header(segment->log_path(), segment->size(), [&rebuilt](const auto& header) {
+        const int32_t epoch = header.partition_leader_epoch;
+        if (epoch >= 0 && (rebuilt.empty() || epoch > rebuilt.back().epoch)) {
+          rebuilt.push_back({epoch, header.base_offset});
+        }
+      });
+    }
+    epochs_.replace(std::move(rebuilt));
+  }
+  // A crash may have cut records whose epochs were already written down.
+  epochs_.truncate_from_end(end);
+  epochs_.truncate_from_start(start);
 }
 
 }  // namespace gregor::storage

@@ -56,6 +56,7 @@ int Log::delete_expired_segments(int64_t now_ms) {
     // offset in a segment that is gone.
     if (new_start > start) log_start_offset_.store(new_start, std::memory_order_release);
     publish(kept);
+    if (new_start > start) epochs_.truncate_from_start(new_start);
     // Renamed under the lock: a swap of the cleaner (swap_segments) cannot interleave.
     for (size_t i = 0; i < keep_from; ++i) {
       for (const std::string& path : (*list)[i]->file_paths()) {
