@@ -72,16 +72,11 @@ bool Broker::start(std::string& error) {
   cluster_id_ = load_cluster_id(*store_);
   dynamic_config_ = std::make_unique<DynamicBrokerConfig>(*store_, config_.broker_id, config_.log);
   dynamic_config_->load();
-  topics_ =
-      std::make_unique<TopicRegistry>(*store_, dynamic_config_->log_defaults(), config_.broker_id);
+  topics_ = std::make_unique<TopicRegistry>(*store_, dynamic_config_->log_defaults(),
+                                            [this] { return live_broker_placements(); });
   if (topics_->load(error) != ErrorCode::kNone) return false;
-  replicas_ = std::make_unique<ReplicaManager>(*logs_);
-  for (const auto& topic : topics_->all()) {
-    if (replicas_->ensure_partitions(*topic) != ErrorCode::kNone) {
-      error = "cannot open the logs of topic " + topic->name;
-      return false;
-    }
-  }
+  replicas_ = std::make_unique<ReplicaManager>(*logs_, config_.broker_id);
+  if (!start_cluster(error)) return false;
   if (config_.log_cleaner_enable && config_.log_cleaner_threads > 0) {
     cleaner_ = std::make_unique<storage::LogCleaner>(
         *logs_,
@@ -115,6 +110,7 @@ TopicResult Broker::create_topic(const std::string& name, int32_t partitions,
       topics_->create(name, partitions, replication_factor, assignment, configs, validate_only);
   if (result.error == ErrorCode::kNone && !validate_only) {
     result.error = replicas_->ensure_partitions(*result.topic);
+    apply_initial_states(result);
     spdlog::info("created topic {} with {} partitions", name, result.topic->partition_count());
   }
   return result;
@@ -133,6 +129,7 @@ TopicResult Broker::add_partitions(const std::string& name, int32_t count, bool 
   auto result = topics_->add_partitions(name, count, validate_only);
   if (result.error == ErrorCode::kNone && !validate_only) {
     result.error = replicas_->ensure_partitions(*result.topic);
+    apply_initial_states(result);
   }
   return result;
 }
@@ -215,6 +212,7 @@ void Broker::shutdown() {
     background_wake_.notify_all();
   }
   if (background_.joinable()) background_.join();
+  stop_cluster();
   if (registration_) registration_->stop();
   if (groups_) groups_->stop();
   flusher_.stop();

@@ -16,9 +16,13 @@
 #include "broker/broker_registration.h"
 #include "broker/dynamic_broker_config.h"
 #include "broker/flusher.h"
+#include "broker/metadata_cache.h"
 #include "broker/offsets_topic.h"
 #include "broker/replica_manager.h"
 #include "broker/topic_registry.h"
+#include "broker/replica_fetcher.h"
+#include "cluster/controller.h"
+#include "cluster/event_thread.h"
 #include "cluster/metadata_store.h"
 #include "coordinator/group_coordinator.h"
 #include "storage/log_cleaner.h"
@@ -26,7 +30,7 @@
 
 namespace gregor::broker {
 
-class Broker {
+class Broker : private MetadataCache::Listener {
  public:
   static std::unique_ptr<Broker> open(BrokerConfig config, std::string& error);
   ~Broker();
@@ -37,6 +41,12 @@ class Broker {
   ReplicaManager& replicas() { return *replicas_; }
   Flusher& flusher() { return flusher_; }
   coordinator::GroupCoordinator& groups() { return *groups_; }
+  MetadataCache& metadata() { return *metadata_; }
+  cluster::Controller& controller() { return *controller_; }
+
+  // A leader's ISR change (a follower caught up, or fell behind): written to the partition's
+  // state znode off the network threads, then taken by the partition.
+  void propose_isr(std::shared_ptr<Partition> partition, IsrChange change);
 
   // Topic lifecycle: the registry records the change, then the partitions follow it.
   TopicResult create_topic(const std::string& name, int32_t partitions, int16_t replication_factor,
@@ -66,6 +76,21 @@ class Broker {
   // Hands a topic's (new) log config to its running partitions.
   void apply_log_config(const TopicInfo& topic);
 
+  // broker_cluster.cc: following the metadata store.
+  bool start_cluster(std::string& error);
+  void stop_cluster();
+  void on_topic_changed(const std::string& topic) override;
+  void on_partition_state(const std::string& topic, int32_t partition,
+                          const PartitionLeadership& leadership) override;
+  void on_brokers_changed() override;
+  // The states written with a topic or its new partitions, taken at once.
+  void apply_initial_states(const TopicResult& result);
+  void apply_partition_state(const std::string& topic, int32_t partition,
+                             const PartitionLeadership& leadership);
+  void write_isr(const std::shared_ptr<Partition>& partition, const IsrChange& change);
+  void shrink_lagging_isrs();
+  std::vector<cluster::BrokerPlacement> live_broker_placements() const;
+
   BrokerConfig config_;
   std::string cluster_id_;
   std::unique_ptr<cluster::MetadataStore> store_;
@@ -75,6 +100,11 @@ class Broker {
   std::unique_ptr<DynamicBrokerConfig> dynamic_config_;
   std::unique_ptr<TopicRegistry> topics_;
   std::unique_ptr<ReplicaManager> replicas_;
+  // The cluster thread: store watches, partition-state changes and ISR writes happen here.
+  std::shared_ptr<cluster::EventThread> cluster_events_;
+  std::unique_ptr<MetadataCache> metadata_;
+  std::unique_ptr<ReplicaFetchers> fetchers_;
+  std::unique_ptr<cluster::Controller> controller_;
   std::unique_ptr<storage::LogCleaner> cleaner_;  // null when log.cleaner.enable=false
   Flusher flusher_;
   // Consumer groups, stored in __consumer_offsets; stopped before the flusher and the logs.

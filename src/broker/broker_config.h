@@ -42,7 +42,18 @@ struct BrokerConfig {
   // answered by a window update that runs the sender's TCP transmit in the broker's thread.
   int32_t socket_receive_buffer_bytes = -1;
   int64_t connections_max_idle_ms = 600000;
+  // Replication (Kafka's keys and defaults).
   int32_t replica_fetch_wait_max_ms = 500;
+  int32_t replica_fetch_min_bytes = 1;
+  int32_t replica_fetch_max_bytes = 1048576;            // per partition
+  int32_t replica_fetch_response_max_bytes = 10485760;  // per fetch
+  int32_t replica_fetch_backoff_ms = 1000;              // after a failed fetch
+  int32_t replica_socket_timeout_ms = 30000;
+  int64_t replica_lag_time_max_ms = 30000;  // a follower behind this long leaves the ISR
+  bool controlled_shutdown_enable = true;
+  bool auto_leader_rebalance_enable = true;
+  int64_t leader_imbalance_check_interval_seconds = 300;
+  int32_t leader_imbalance_per_broker_percentage = 10;
   int64_t log_flush_offset_checkpoint_interval_ms = 60000;
   int64_t log_flush_scheduler_interval_ms = 1000;
   int64_t log_retention_check_interval_ms = 300000;  // how often retention runs

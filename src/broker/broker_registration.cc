@@ -185,6 +185,11 @@ StoreError BrokerRegistration::register_after_stale_one() {
   }
 }
 
+void BrokerRegistration::on_renewed(std::function<void()> listener) {
+  std::lock_guard lock(mu_);
+  renewed_ = std::move(listener);
+}
+
 // Waits for an expiry, then opens sessions until one takes the registration again, once a
 // second at most, until stopped.
 void BrokerRegistration::renew_sessions() {
@@ -200,6 +205,12 @@ void BrokerRegistration::renew_sessions() {
     StoreError e = renewed ? register_broker() : StoreError::kConnectionLoss;
     if (e == StoreError::kOk) {
       spdlog::info("broker {} registered again at {}", config_.broker_id, path(config_.broker_id));
+      std::function<void()> renewed;
+      {
+        std::lock_guard guard(mu_);
+        renewed = renewed_;
+      }
+      if (renewed) renewed();
     } else {
       spdlog::error("cannot register broker {} again: {}", config_.broker_id,
                     renewed ? std::string(store_error_name(e)) : error);

@@ -14,6 +14,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,6 +48,9 @@ class BrokerRegistration {
 
   // Stops renewing sessions. The registration itself goes with the session (or the store).
   void stop();
+  // Called on the renewal thread once a new session holds the registration again: the old
+  // session's watches and ephemerals (such as /controller) are gone.
+  void on_renewed(std::function<void()> listener);
 
   static std::string path(int32_t broker_id);
 
@@ -65,6 +69,7 @@ class BrokerRegistration {
   std::condition_variable wake_;
   bool expired_ = false;
   bool stopping_ = false;
+  std::function<void()> renewed_;  // guarded by mu_
   std::thread renewer_;
 };
 

@@ -71,6 +71,16 @@ bool set_cleanup_policy(storage::LogConfig& config, std::string_view value, std:
   return true;
 }
 
+bool set_unclean_election(storage::LogConfig& config, std::string_view value, std::string& error) {
+  auto parsed = parse_boolean(value, error);
+  if (parsed) config.unclean_leader_election_enable = *parsed;
+  return parsed.has_value();
+}
+
+std::string unclean_election_text(const storage::LogConfig& config) {
+  return config.unclean_leader_election_enable ? "true" : "false";
+}
+
 using storage::LogConfig;
 
 constexpr std::array kKeys = {
@@ -117,6 +127,11 @@ constexpr std::array kKeys = {
     LogConfigKey{"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
                  &set_integer<&LogConfig::max_compaction_lag_ms, 1, kInt64Max>,
                  &integer_text<&LogConfig::max_compaction_lag_ms>},
+    LogConfigKey{"min.insync.replicas", "min.insync.replicas",
+                 &set_integer<&LogConfig::min_insync_replicas, 1, kInt32Max>,
+                 &integer_text<&LogConfig::min_insync_replicas>},
+    LogConfigKey{"unclean.leader.election.enable", "unclean.leader.election.enable",
+                 &set_unclean_election, &unclean_election_text},
 };
 
 }  // namespace

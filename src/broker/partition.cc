@@ -1,37 +1,240 @@
 #include "broker/partition.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "broker/compacted_records.h"
 
 namespace gregor::broker {
+namespace {
 
-Partition::Partition(std::string topic, int32_t index, std::shared_ptr<storage::Log> log)
+bool contains(const std::vector<int32_t>& ids, int32_t id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+}  // namespace
+
+Partition::Partition(std::string topic, int32_t index, std::shared_ptr<storage::Log> log,
+                     int32_t broker_id)
     : topic_(std::move(topic)),
       index_(index),
       log_(std::move(log)),
+      broker_id_(broker_id),
+      high_watermark_(log_->log_start_offset()),
       max_batch_bytes_(log_->config().max_message_bytes),
+      min_insync_(log_->config().min_insync_replicas),
       compacted_(storage::is_compacted(log_->config())) {}
+
+PartitionState Partition::state() const {
+  std::lock_guard lock(state_mutex_);
+  return state_;
+}
+
+Role Partition::apply_state(const PartitionState& state, int64_t now_ms) {
+  const auto& next = state.leader_and_isr;
+  const Role before = role();
+  Role after = Role::kNone;
+  if (contains(state.replicas, broker_id_) && next.leader != cluster::kNoLeader) {
+    after = next.leader == broker_id_ ? Role::kLeader : Role::kFollower;
+  }
+  std::vector<Waiter> failed, ready;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (state.version < state_.version) return before;  // an older read than what we have
+    const bool new_term = next.leader_epoch != state_.leader_and_isr.leader_epoch ||
+                          after != before || state_.version < 0;
+    state_ = state;
+    if (after == Role::kLeader && new_term) {
+      // A new term: followers start with unknown progress; the ISR members count as caught up
+      // now, so they are not dropped before they could fetch.
+      followers_.clear();
+      for (int32_t replica : state.replicas) {
+        if (replica == broker_id_) continue;
+        followers_[replica].last_caught_up_ms = contains(next.isr, replica) ? now_ms : 0;
+      }
+    }
+    if (after != Role::kLeader) {
+      followers_.clear();
+      failed.swap(waiters_);
+    }
+    leader_id_.store(next.leader, std::memory_order_release);
+    leader_epoch_.store(next.leader_epoch, std::memory_order_release);
+    isr_size_.store(static_cast<int32_t>(next.isr.size()), std::memory_order_release);
+    role_.store(after, std::memory_order_release);
+    if (after == Role::kLeader) advance_high_watermark(ready);
+  }
+  complete(failed, ErrorCode::kNotLeaderOrFollower);
+  complete(ready, ErrorCode::kNone);
+  notify_listeners();  // waiting fetches answer NOT_LEADER_OR_FOLLOWER or read anew
+  return before;
+}
 
 ProduceResult Partition::append(std::span<uint8_t> records, int64_t now_ms) {
   // Reused per thread: validation fills it with one header per batch, without allocating once
   // the vector has grown to the usual batch count.
   static thread_local std::vector<protocol::BatchHeader> headers;
   ProduceResult result;
+  if (!is_leader()) {
+    result.error = ErrorCode::kNotLeaderOrFollower;
+    return result;
+  }
   const protocol::ValidationLimits limits{max_batch_bytes_.load(std::memory_order_relaxed)};
   result.error = protocol::validate_batches(records, limits, headers);
   if (result.error != ErrorCode::kNone) return result;
   if (compacted_.load(std::memory_order_relaxed) && !accepts_keys(records, headers, result)) {
     return result;
   }
-  auto appended = log_->append(records, headers, leader_epoch_, now_ms);
+  auto appended = log_->append(records, headers, leader_epoch(), now_ms);
   result.error = appended.error;
   result.base_offset = appended.base_offset;
   result.last_offset = appended.last_offset;
   result.log_append_time = appended.log_append_time;
   result.log_start_offset = appended.log_start_offset;
-  if (result.error == ErrorCode::kNone) notify_listeners();
+  if (result.error != ErrorCode::kNone) return result;
+  if (isr_size() <= 1) {
+    // Alone in the ISR (a single broker, or every follower out): what is appended is committed.
+    std::vector<Waiter> ready;
+    {
+      std::lock_guard lock(state_mutex_);
+      advance_high_watermark(ready);
+    }
+    complete(ready, ErrorCode::kNone);
+  }
+  notify_listeners();
   return result;
+}
+
+bool Partition::advance_high_watermark(std::vector<Waiter>& ready) {
+  if (role() != Role::kLeader) return false;
+  int64_t hw = log_->log_end_offset();
+  for (int32_t replica : state_.leader_and_isr.isr) {
+    if (replica == broker_id_) continue;
+    auto it = followers_.find(replica);
+    hw = std::min(hw, it == followers_.end() ? -1 : it->second.log_end_offset);
+  }
+  if (hw <= high_watermark()) return false;
+  high_watermark_.store(hw, std::memory_order_release);
+  auto done = std::partition(waiters_.begin(), waiters_.end(),
+                             [hw](const Waiter& w) { return w.offset > hw; });
+  std::move(done, waiters_.end(), std::back_inserter(ready));
+  waiters_.erase(done, waiters_.end());
+  return true;
+}
+
+void Partition::complete(std::vector<Waiter>& ready, ErrorCode error) {
+  for (auto& waiter : ready)
+    waiter.done(error);
+  ready.clear();
+}
+
+void Partition::await_high_watermark(int64_t offset, HighWatermarkCallback done) {
+  {
+    std::lock_guard lock(state_mutex_);
+    if (high_watermark() < offset && is_leader()) {
+      waiters_.push_back({offset, std::move(done)});
+      return;
+    }
+  }
+  done(high_watermark() >= offset ? ErrorCode::kNone : ErrorCode::kNotLeaderOrFollower);
+}
+
+std::optional<IsrChange> Partition::record_follower_fetch(int32_t replica, int64_t fetch_offset,
+                                                          int64_t now_ms) {
+  std::vector<Waiter> ready;
+  std::optional<IsrChange> change;
+  bool moved = false;
+  {
+    std::lock_guard lock(state_mutex_);
+    auto it = followers_.find(replica);
+    if (it == followers_.end() || !is_leader()) return std::nullopt;
+    Follower& follower = it->second;
+    const int64_t leader_end = log_->log_end_offset();
+    follower.log_end_offset = std::min(fetch_offset, leader_end);
+    if (fetch_offset >= leader_end) {
+      follower.last_caught_up_ms = now_ms;
+    } else if (fetch_offset >= follower.previous_fetch_leader_end) {
+      follower.last_caught_up_ms = std::max(follower.last_caught_up_ms, follower.previous_fetch_ms);
+    }
+    follower.previous_fetch_leader_end = leader_end;
+    follower.previous_fetch_ms = now_ms;
+    const auto& current = state_.leader_and_isr;
+    // A follower rejoins once it has everything committed (Kafka also wants it past the start
+    // of the leader's epoch, so that what it has is this leader's history).
+    const int64_t epoch_start = log_->end_offset_for_epoch(current.leader_epoch - 1).end_offset;
+    if (!contains(current.isr, replica) && follower.log_end_offset >= high_watermark() &&
+        follower.log_end_offset >= epoch_start) {
+      change = IsrChange{current, state_.version};
+      change->next.isr.push_back(replica);
+      std::sort(change->next.isr.begin(), change->next.isr.end());
+    }
+    moved = advance_high_watermark(ready);
+  }
+  complete(ready, ErrorCode::kNone);
+  if (moved) notify_listeners();
+  return change;
+}
+
+std::optional<IsrChange> Partition::shrink_lagging(int64_t now_ms, int64_t max_lag_ms) {
+  std::lock_guard lock(state_mutex_);
+  if (!is_leader()) return std::nullopt;
+  const auto& current = state_.leader_and_isr;
+  std::vector<int32_t> kept;
+  for (int32_t replica : current.isr) {
+    auto it = followers_.find(replica);
+    const bool lagging = replica != broker_id_ &&
+                         (it == followers_.end() || now_ms - it->second.last_caught_up_ms > max_lag_ms);
+    if (!lagging) kept.push_back(replica);
+  }
+  if (kept.size() == current.isr.size()) return std::nullopt;
+  IsrChange change{current, state_.version};
+  change.next.isr = std::move(kept);
+  return change;
+}
+
+void Partition::isr_written(const cluster::LeaderAndIsr& written, int32_t version) {
+  std::vector<Waiter> ready;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (written.leader_epoch != state_.leader_and_isr.leader_epoch || version <= state_.version) {
+      return;  // a newer state arrived meanwhile
+    }
+    state_.leader_and_isr = written;
+    state_.version = version;
+    isr_size_.store(static_cast<int32_t>(written.isr.size()), std::memory_order_release);
+    advance_high_watermark(ready);  // a smaller ISR may commit more
+  }
+  complete(ready, ErrorCode::kNone);
+  notify_listeners();
+}
+
+ProduceResult Partition::append_as_follower(std::span<uint8_t> records) {
+  static thread_local std::vector<protocol::BatchHeader> headers;
+  ProduceResult result;
+  // The leader accepted these batches under its own limits: take whatever size it sends.
+  const protocol::ValidationLimits limits{std::numeric_limits<int32_t>::max()};
+  result.error = protocol::validate_batches(records, limits, headers);
+  if (result.error != ErrorCode::kNone) return result;
+  auto appended = log_->append_as_follower(records, headers);
+  result.error = appended.error;
+  result.base_offset = appended.base_offset;
+  result.last_offset = appended.last_offset;
+  return result;
+}
+
+void Partition::follower_high_watermark(int64_t leader_high_watermark) {
+  const int64_t hw = std::min(leader_high_watermark, log_->log_end_offset());
+  if (hw == high_watermark()) return;
+  high_watermark_.store(hw, std::memory_order_release);
+  notify_listeners();
+}
+
+ErrorCode Partition::truncate_to(int64_t offset) {
+  const ErrorCode error = log_->truncate_to(offset);
+  if (high_watermark() > log_->log_end_offset()) {
+    high_watermark_.store(log_->log_end_offset(), std::memory_order_release);
+  }
+  return error;
 }
 
 bool Partition::accepts_keys(protocol::ByteView records,
@@ -54,6 +257,7 @@ bool Partition::accepts_keys(protocol::ByteView records,
 void Partition::apply_config(const storage::LogConfig& config) {
   log_->set_config(config);
   max_batch_bytes_.store(config.max_message_bytes, std::memory_order_relaxed);
+  min_insync_.store(config.min_insync_replicas, std::memory_order_relaxed);
   compacted_.store(storage::is_compacted(config), std::memory_order_relaxed);
 }
 

@@ -1,15 +1,20 @@
 #include "broker/replica_manager.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace gregor::broker {
 
-ReplicaManager::ReplicaManager(storage::LogManager& logs) : logs_(logs) {}
+ReplicaManager::ReplicaManager(storage::LogManager& logs, int32_t broker_id)
+    : logs_(logs), broker_id_(broker_id) {}
 
 ErrorCode ReplicaManager::ensure_partitions(const TopicInfo& topic) {
   std::unique_lock lock(mutex_);
   for (int32_t p = 0; p < topic.partition_count(); ++p) {
     Key key{topic.name, p};
+    const auto& replicas = topic.replicas[static_cast<size_t>(p)];
+    if (std::find(replicas.begin(), replicas.end(), broker_id_) == replicas.end()) continue;
     if (partitions_.contains(key)) continue;
     // create() also hands an existing log (found on disk at start-up) its topic's config.
     auto log = logs_.create(topic.name, p, topic.log_config);
@@ -17,7 +22,7 @@ ErrorCode ReplicaManager::ensure_partitions(const TopicInfo& topic) {
       spdlog::error("cannot open the log of {}-{}", topic.name, p);
       return ErrorCode::kKafkaStorageError;
     }
-    partitions_.emplace(std::move(key), std::make_shared<Partition>(topic.name, p, log));
+    partitions_.emplace(std::move(key), std::make_shared<Partition>(topic.name, p, log, broker_id_));
   }
   return ErrorCode::kNone;
 }
@@ -25,8 +30,7 @@ ErrorCode ReplicaManager::ensure_partitions(const TopicInfo& topic) {
 void ReplicaManager::remove_topic(const TopicInfo& topic) {
   std::unique_lock lock(mutex_);
   for (int32_t p = 0; p < topic.partition_count(); ++p) {
-    partitions_.erase(Key{topic.name, p});
-    logs_.remove(topic.name, p);
+    if (partitions_.erase(Key{topic.name, p}) > 0) logs_.remove(topic.name, p);
   }
 }
 
@@ -34,6 +38,15 @@ std::shared_ptr<Partition> ReplicaManager::get(std::string_view topic, int32_t p
   std::shared_lock lock(mutex_);
   auto it = partitions_.find(std::pair<std::string_view, int32_t>(topic, partition));
   return it == partitions_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<Partition>> ReplicaManager::all() const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::shared_ptr<Partition>> out;
+  out.reserve(partitions_.size());
+  for (const auto& [_, partition] : partitions_)
+    out.push_back(partition);
+  return out;
 }
 
 }  // namespace gregor::broker

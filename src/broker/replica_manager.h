@@ -1,6 +1,7 @@
-// The partitions this broker hosts, keyed by topic and index. It opens their logs through the
-// LogManager when topics appear and removes them when topics are deleted. Lookups are on the
-// request path from every network thread; they take a shared lock only.
+// The partitions this broker hosts (those of which it is a replica), keyed by topic and index. It
+// opens their logs through the LogManager when topics appear and removes them when topics are
+// deleted. Lookups are on the request path from every network thread; they take a shared lock
+// only.
 #pragma once
 
 #include <map>
@@ -8,6 +9,7 @@
 #include <shared_mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "broker/partition.h"
 #include "broker/topic_registry.h"
@@ -17,14 +19,17 @@ namespace gregor::broker {
 
 class ReplicaManager {
  public:
-  explicit ReplicaManager(storage::LogManager& logs);
+  ReplicaManager(storage::LogManager& logs, int32_t broker_id);
 
-  // Opens (creating when missing) the log of every partition of `topic`.
+  // Opens (creating when missing) the log of every partition of `topic` this broker is a
+  // replica of.
   ErrorCode ensure_partitions(const TopicInfo& topic);
   // Forgets the topic's partitions and deletes their logs.
   void remove_topic(const TopicInfo& topic);
 
   std::shared_ptr<Partition> get(std::string_view topic, int32_t partition) const;
+  // Every hosted partition, for periodic work (ISR checks).
+  std::vector<std::shared_ptr<Partition>> all() const;
 
  private:
   using Key = std::pair<std::string, int32_t>;
@@ -40,6 +45,7 @@ class ReplicaManager {
   };
 
   storage::LogManager& logs_;
+  const int32_t broker_id_;
   mutable std::shared_mutex mutex_;
   std::map<Key, std::shared_ptr<Partition>, KeyLess> partitions_;
 };

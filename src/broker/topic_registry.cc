@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "broker/config_znode.h"
+#include "cluster/partition_election.h"
 #include "broker/topic_name.h"
 #include "common/config_value.h"
 
@@ -12,9 +15,6 @@ namespace {
 
 using Json = nlohmann::json;
 using cluster::StoreError;
-
-const std::string kTopicsPath = "/brokers/topics";
-const std::string kConfigsPath = "/config/topics";
 
 std::string topic_json(const TopicInfo& topic) {
   Json partitions = Json::object();
@@ -50,40 +50,92 @@ bool parse_topic(const std::string& topic_data, const std::string& config_data, 
   return true;
 }
 
+// Why an explicit assignment (CreateTopics' assignments) cannot be used, as Kafka words it.
+std::optional<std::string> check_assignment(const std::vector<std::vector<int32_t>>& assignment,
+                                            const std::vector<cluster::BrokerPlacement>& live) {
+  std::set<int32_t> known;
+  for (const auto& broker : live)
+    known.insert(broker.id);
+  for (size_t p = 0; p < assignment.size(); ++p) {
+    const auto& replicas = assignment[p];
+    if (replicas.empty()) return "Partition " + std::to_string(p) + " has no replicas.";
+    if (replicas.size() != assignment.front().size()) {
+      return std::string("All partitions should have the same number of replicas.");
+    }
+    std::set<int32_t> seen;
+    for (int32_t id : replicas) {
+      if (!seen.insert(id).second) {
+        return "Duplicate brokers not allowed in replica assignment: " + std::to_string(id) +
+               " for partition id " + std::to_string(p) + ".";
+      }
+      if (!known.contains(id)) {
+        return "Unknown broker(s) in replica assignment: " + std::to_string(id) + ".";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// The live broker ids, the replicas that may lead a new partition.
+cluster::BrokerSet live_ids(const std::vector<cluster::BrokerPlacement>& live) {
+  cluster::BrokerSet ids;
+  for (const auto& broker : live)
+    ids.insert(broker.id);
+  return ids;
+}
+
 }  // namespace
 
 TopicRegistry::TopicRegistry(cluster::MetadataStore& store, storage::LogConfig defaults,
-                             int32_t broker_id)
-    : store_(store), defaults_(std::move(defaults)), broker_id_(broker_id) {}
+                             LiveBrokers brokers)
+    : store_(store), defaults_(std::move(defaults)), live_brokers_(std::move(brokers)) {}
 
 ErrorCode TopicRegistry::load(std::string& error) {
-  store_.create_recursive(kTopicsPath, "");
-  store_.create_recursive(kConfigsPath, "");
+  store_.create_recursive(cluster::kBrokerTopicsPath, "");
+  store_.create_recursive(cluster::kTopicConfigsPath, "");
   std::vector<std::string> names;
-  if (auto rc = store_.children(kTopicsPath, names); rc != StoreError::kOk) {
-    error = "cannot list " + kTopicsPath + ": " + std::string(cluster::store_error_name(rc));
+  if (auto rc = store_.children(cluster::kBrokerTopicsPath, names); rc != StoreError::kOk) {
+    error = "cannot list " + cluster::kBrokerTopicsPath + ": " + std::string(cluster::store_error_name(rc));
     return ErrorCode::kUnknownServerError;
   }
-  std::unique_lock lock(mutex_);
+  std::lock_guard write(write_mutex_);
   for (const auto& name : names) {
-    std::string topic_data, config_data;
-    if (store_.get(kTopicsPath + "/" + name, topic_data) != StoreError::kOk) continue;
-    store_.get(kConfigsPath + "/" + name, config_data);
-    auto topic = std::make_shared<TopicInfo>();
-    topic->name = name;
-    if (!parse_topic(topic_data, config_data, *topic)) {
-      spdlog::error("ignoring topic {}: unreadable metadata {}", name, topic_data);
-      continue;
-    }
-    topic->log_config = defaults_;
-    std::string config_error;
-    if (!apply_topic_configs(topic->log_config, topic->configs, config_error)) {
-      spdlog::warn("topic {}: {}; using broker defaults", name, config_error);
-      topic->log_config = defaults_;
-    }
-    topics_[name] = std::move(topic);
+    auto topic = read_topic(name);
+    std::unique_lock lock(mutex_);
+    if (topic) topics_[name] = std::move(topic);
   }
   return ErrorCode::kNone;
+}
+
+TopicPtr TopicRegistry::reload(const std::string& name) {
+  std::lock_guard write(write_mutex_);
+  auto topic = read_topic(name);
+  std::unique_lock lock(mutex_);
+  if (topic) {
+    topics_[name] = topic;
+  } else {
+    topics_.erase(name);
+  }
+  return topic;
+}
+
+std::shared_ptr<TopicInfo> TopicRegistry::read_topic(const std::string& name) const {
+  std::string topic_data, config_data;
+  if (store_.get(cluster::topic_path(name), topic_data) != StoreError::kOk) return nullptr;
+  store_.get(cluster::kTopicConfigsPath + "/" + name, config_data);
+  auto topic = std::make_shared<TopicInfo>();
+  topic->name = name;
+  if (!parse_topic(topic_data, config_data, *topic)) {
+    spdlog::error("ignoring topic {}: unreadable metadata {}", name, topic_data);
+    return nullptr;
+  }
+  topic->log_config = defaults_;
+  std::string config_error;
+  if (!apply_topic_configs(topic->log_config, topic->configs, config_error)) {
+    spdlog::warn("topic {}: {}; using broker defaults", name, config_error);
+    topic->log_config = defaults_;
+  }
+  return topic;
 }
 
 TopicResult TopicRegistry::validate_new(const std::string& name, int32_t partitions,
@@ -106,31 +158,13 @@ TopicResult TopicRegistry::validate_new(const std::string& name, int32_t partiti
       }
     }
   }
+  std::vector<std::vector<int32_t>> replicas = assignment;
   if (assignment.empty()) {
-    if (partitions <= 0) {
-      return {ErrorCode::kInvalidPartitions, "Number of partitions must be larger than 0.",
-              nullptr};
-    }
-    if (replication_factor <= 0) {
-      return {ErrorCode::kInvalidReplicationFactor, "Replication factor must be larger than 0.",
-              nullptr};
-    }
-    if (replication_factor > 1) {
-      return {ErrorCode::kInvalidReplicationFactor,
-              "Unable to replicate the partition " + std::to_string(replication_factor) +
-                  " time(s): The target replication factor of " +
-                  std::to_string(replication_factor) +
-                  " cannot be reached because only 1 broker(s) are registered.",
-              nullptr};
-    }
-  } else {
-    for (const auto& replicas : assignment) {
-      if (replicas.size() != 1 || replicas[0] != broker_id_) {
-        return {ErrorCode::kInvalidReplicaAssignment,
-                "Replica assignment must name only the live broker " + std::to_string(broker_id_),
-                nullptr};
-      }
-    }
+    auto placed = cluster::assign_replicas(live_brokers_(), partitions, replication_factor, rng_);
+    if (!placed.ok()) return {placed.error, placed.message, nullptr};
+    replicas = std::move(placed.replicas);
+  } else if (auto refused = check_assignment(assignment, live_brokers_())) {
+    return {ErrorCode::kInvalidReplicaAssignment, *refused, nullptr};
   }
   storage::LogConfig log_config = defaults_;
   std::string error;
@@ -140,22 +174,40 @@ TopicResult TopicRegistry::validate_new(const std::string& name, int32_t partiti
   auto topic = std::make_shared<TopicInfo>();
   topic->name = name;
   topic->id = protocol::Uuid::random();
-  topic->replicas = assignment.empty()
-                        ? std::vector<std::vector<int32_t>>(static_cast<size_t>(partitions),
-                                                            std::vector<int32_t>{broker_id_})
-                        : assignment;
+  topic->replicas = std::move(replicas);
   topic->configs = configs;
   topic->log_config = log_config;
   return {ErrorCode::kNone, "", std::move(topic)};
 }
 
-StoreError TopicRegistry::persist(const TopicInfo& topic, bool is_new) {
-  const auto topic_path = kTopicsPath + "/" + topic.name;
-  if (!is_new) return store_.set(topic_path, topic_json(topic));
-  return store_.multi({
-      cluster::StoreOp::create(kConfigsPath + "/" + topic.name, config_znode_json(topic.configs)),
-      cluster::StoreOp::create(topic_path, topic_json(topic)),
-  });
+// The topic znode and, in the same multi, the state of each new partition, so that the new
+// partitions have leaders at once (the controller would otherwise write them a moment later).
+StoreError TopicRegistry::persist(const TopicInfo& topic, bool is_new, TopicResult& result,
+                                  int32_t first_new_partition) {
+  const auto path = cluster::topic_path(topic.name);
+  std::vector<cluster::StoreOp> ops;
+  if (is_new) {
+    ops.push_back(
+        cluster::StoreOp::create(cluster::kTopicConfigsPath + "/" + topic.name, config_znode_json(topic.configs)));
+    ops.push_back(cluster::StoreOp::create(path, topic_json(topic)));
+    ops.push_back(cluster::StoreOp::create(cluster::partitions_path(topic.name), ""));
+  } else {
+    ops.push_back(cluster::StoreOp::set(path, topic_json(topic)));
+  }
+  std::string epoch_data;
+  store_.get(cluster::kControllerEpochPath, epoch_data);
+  const int32_t controller_epoch = cluster::parse_controller_epoch(epoch_data).value_or(0);
+  const auto eligible = live_ids(live_brokers_());
+  for (int32_t p = first_new_partition; p < topic.partition_count(); ++p) {
+    auto state = cluster::initial_leadership(topic.replicas[static_cast<size_t>(p)], eligible,
+                                             controller_epoch);
+    if (!state) continue;
+    ops.push_back(cluster::StoreOp::create(cluster::partition_path(topic.name, p), ""));
+    ops.push_back(cluster::StoreOp::create(cluster::partition_state_path(topic.name, p),
+                                           cluster::encode_leader_and_isr(*state)));
+    result.initial_states[p] = *state;
+  }
+  return store_.multi(ops);
 }
 
 TopicResult TopicRegistry::create(const std::string& name, int32_t partitions,
@@ -165,7 +217,7 @@ TopicResult TopicRegistry::create(const std::string& name, int32_t partitions,
   std::lock_guard write(write_mutex_);
   auto result = validate_new(name, partitions, replication_factor, assignment, configs);
   if (result.error != ErrorCode::kNone || validate_only) return result;
-  if (auto rc = persist(*result.topic, /*is_new=*/true); rc != StoreError::kOk) {
+  if (auto rc = persist(*result.topic, /*is_new=*/true, result, 0); rc != StoreError::kOk) {
     return {ErrorCode::kUnknownServerError,
             "metadata store: " + std::string(cluster::store_error_name(rc)), nullptr};
   }
@@ -181,8 +233,8 @@ TopicResult TopicRegistry::remove(const std::string& name) {
     return {ErrorCode::kUnknownTopicOrPartition, "This server does not host this topic-partition.",
             nullptr};
   }
-  store_.remove_recursive(kTopicsPath + "/" + name);
-  store_.remove_recursive(kConfigsPath + "/" + name);
+  store_.remove_recursive(cluster::topic_path(name));
+  store_.remove_recursive(cluster::kTopicConfigsPath + "/" + name);
   std::unique_lock lock(mutex_);
   topics_.erase(name);
   return {ErrorCode::kNone, "", topic};
@@ -203,16 +255,20 @@ TopicResult TopicRegistry::add_partitions(const std::string& name, int32_t new_c
                 ".",
             nullptr};
   }
+  auto placed = cluster::assign_added_partitions(live_brokers_(), current->replicas, new_count, rng_);
+  if (!placed.ok()) return {placed.error, placed.message, nullptr};
   auto grown = std::make_shared<TopicInfo>(*current);
-  grown->replicas.resize(static_cast<size_t>(new_count), std::vector<int32_t>{broker_id_});
+  grown->replicas.insert(grown->replicas.end(), placed.replicas.begin(), placed.replicas.end());
   if (validate_only) return {ErrorCode::kNone, "", grown};
-  if (auto rc = persist(*grown, /*is_new=*/false); rc != StoreError::kOk) {
+  TopicResult result{ErrorCode::kNone, "", grown, {}};
+  if (auto rc = persist(*grown, /*is_new=*/false, result, current->partition_count());
+      rc != StoreError::kOk) {
     return {ErrorCode::kUnknownServerError,
             "metadata store: " + std::string(cluster::store_error_name(rc)), nullptr};
   }
   std::unique_lock lock(mutex_);
   topics_[name] = grown;
-  return {ErrorCode::kNone, "", grown};
+  return result;
 }
 
 TopicResult TopicRegistry::set_configs(const std::string& name, const TopicConfigs& configs,
@@ -231,7 +287,7 @@ TopicResult TopicRegistry::set_configs(const std::string& name, const TopicConfi
     return {ErrorCode::kInvalidConfig, error, nullptr};
   }
   if (validate_only) return {ErrorCode::kNone, "", changed};
-  const auto path = kConfigsPath + "/" + name;
+  const auto path = cluster::kTopicConfigsPath + "/" + name;
   auto rc = store_.set(path, config_znode_json(configs));
   if (rc == StoreError::kNoNode)
     rc = store_.create(path, config_znode_json(configs), cluster::CreateMode::kPersistent);

@@ -6,15 +6,19 @@
 // return immutable snapshots (shared_ptr<const TopicInfo>) that stay valid after a change.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "broker/log_config_keys.h"
 #include "cluster/metadata_store.h"
+#include "cluster/partition_state.h"
+#include "cluster/replica_assignment.h"
 #include "common/error_code.h"
 #include "protocol/codec.h"
 #include "storage/log_config.h"
@@ -38,17 +42,29 @@ struct TopicResult {
   ErrorCode error = ErrorCode::kNone;
   std::string message;  // for the response's error_message; empty when none
   TopicPtr topic;
+  // Creation and added partitions: the partition states written with the topic, by partition
+  // (the state znodes are at version 0). Partitions with no live replica have none.
+  std::map<int32_t, cluster::LeaderAndIsr> initial_states;
 };
+
+// The live brokers, for placing replicas.
+using LiveBrokers = std::function<std::vector<cluster::BrokerPlacement>()>;
 
 class TopicRegistry {
  public:
-  TopicRegistry(cluster::MetadataStore& store, storage::LogConfig defaults, int32_t broker_id);
+  TopicRegistry(cluster::MetadataStore& store, storage::LogConfig defaults, LiveBrokers brokers);
 
   // Reads every topic from the store; called once at start-up.
   ErrorCode load(std::string& error);
 
-  // Validates and (unless validate_only) records a new topic. `assignment`, when not empty,
-  // gives the replicas of each partition explicitly.
+  // Re-reads one topic from the store (another broker created, changed or deleted it). Returns
+  // the topic as it is now, null if it is gone.
+  TopicPtr reload(const std::string& name);
+
+  // Validates and (unless validate_only) records a new topic, with the initial state of each
+  // partition (the first live replica leads, the live replicas are the ISR). `assignment`, when
+  // not empty, gives the replicas of each partition explicitly; otherwise they are placed over
+  // the live brokers as Kafka places them.
   TopicResult create(const std::string& name, int32_t partitions, int16_t replication_factor,
                      const std::vector<std::vector<int32_t>>& assignment,
                      const TopicConfigs& configs, bool validate_only);
@@ -70,11 +86,15 @@ class TopicRegistry {
   TopicResult validate_new(const std::string& name, int32_t partitions, int16_t replication_factor,
                            const std::vector<std::vector<int32_t>>& assignment,
                            const TopicConfigs& configs) const;
-  cluster::StoreError persist(const TopicInfo& topic, bool is_new);
+  // The topic as the store has it; null if it is missing or unreadable.
+  std::shared_ptr<TopicInfo> read_topic(const std::string& name) const;
+  cluster::StoreError persist(const TopicInfo& topic, bool is_new, TopicResult& result,
+                              int32_t first_new_partition);
 
   cluster::MetadataStore& store_;
   storage::LogConfig defaults_;  // guarded by write_mutex_
-  const int32_t broker_id_;
+  const LiveBrokers live_brokers_;
+  mutable std::mt19937 rng_{std::random_device{}()};  // guarded by write_mutex_
   mutable std::shared_mutex mutex_;
   std::map<std::string, TopicPtr, std::less<>> topics_;
   std::mutex write_mutex_;  // serialises changes (store round trips) without blocking lookups

@@ -29,6 +29,10 @@ struct LogConfig {
   double min_cleanable_dirty_ratio = 0.5;  // clean when dirty bytes / total bytes reach this
   int64_t min_compaction_lag_ms = 0;       // records younger than this are never cleaned
   int64_t max_compaction_lag_ms = std::numeric_limits<int64_t>::max();  // then clean anyway
+  // Replication: acks=all needs this many in-sync replicas (else NOT_ENOUGH_REPLICAS), and
+  // whether an out-of-sync replica may lead when no in-sync one is left.
+  int32_t min_insync_replicas = 1;
+  bool unclean_leader_election_enable = false;
 };
 
 // cleanup.policy contains `compact`: the log cleaner compacts the log, records need keys.

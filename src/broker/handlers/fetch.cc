@@ -1,6 +1,11 @@
 // Fetch: whole record batches from each requested partition, sent from the segment files with
 // sendfile. When less than min_bytes is available the request waits (a delayed fetch) until an
 // append brings enough or max_wait_ms passes; the waiting costs no thread.
+//
+// Consumers read from the leader up to the high watermark. Followers (replica_id >= 0) read up to
+// the log end; their fetch offset tells the leader how far they are, which moves the high
+// watermark and the ISR. A follower whose last fetched epoch ends earlier in the leader's log
+// than its fetch offset gets that epoch's end (diverging_epoch) instead of records.
 #include <algorithm>
 
 #include "broker/api_registry.h"
@@ -77,13 +82,24 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
         // Clients expect an empty record set, never a null one, even beside an error.
         out.records = protocol::Records::of(protocol::ByteView{});
         auto partition = broker.replicas().get(topic.topic, want.partition);
-        if (!partition) {
-          out.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+        const ErrorCode refused = check(broker, topic.topic, partition.get(), want);
+        if (refused != ErrorCode::kNone) {
+          out.error_code = to_wire(refused);
           out.high_watermark = out.last_stable_offset = -1;
           ++errors_;
           continue;
         }
         auto& log = partition->log();
+        if (from_follower() && diverged(*partition, want, out)) {
+          ++errors_;  // answered at once, like an error
+          continue;
+        }
+        if (from_follower()) {
+          if (auto change = partition->record_follower_fetch(body_.replica_id, want.fetch_offset,
+                                                            wall_ms())) {
+            broker.propose_isr(partition, std::move(*change));
+          }
+        }
         const int64_t hw = partition->high_watermark();
         out.high_watermark = hw;
         out.last_stable_offset = hw;
@@ -92,7 +108,8 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
             static_cast<int32_t>(std::min<int64_t>(want.partition_max_bytes, budget));
         // KIP-74: the first batch of the response goes out whole even when it is larger than
         // the limits, so that a consumer can always make progress.
-        auto result = log.read(want.fetch_offset, limit, total_bytes == 0, hw);
+        const int64_t upto = from_follower() ? log.log_end_offset() : hw;
+        auto result = log.read(want.fetch_offset, limit, total_bytes == 0, upto);
         if (result.error != ErrorCode::kNone) {
           out.error_code = to_wire(result.error);
           ++errors_;
@@ -106,6 +123,48 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
       }
     }
     return response;
+  }
+
+  bool from_follower() const { return body_.replica_id >= 0; }
+
+  // Why this broker cannot serve `want` (not the leader, a leader epoch that does not match).
+  static ErrorCode check(Broker& broker, const std::string& topic, const Partition* partition,
+                         const FetchRequest::FetchPartition& want) {
+    if (!partition) {
+      return broker.topics().find(topic) ? ErrorCode::kNotLeaderOrFollower
+                                         : ErrorCode::kUnknownTopicOrPartition;
+    }
+    if (!partition->is_leader()) return ErrorCode::kNotLeaderOrFollower;
+    if (want.current_leader_epoch >= 0) {
+      if (want.current_leader_epoch < partition->leader_epoch()) {
+        return ErrorCode::kFencedLeaderEpoch;
+      }
+      if (want.current_leader_epoch > partition->leader_epoch()) {
+        return ErrorCode::kUnknownLeaderEpoch;
+      }
+    }
+    return ErrorCode::kNone;
+  }
+
+  // The follower's last fetched epoch ends before its fetch offset here: its log diverged. Sets
+  // diverging_epoch to where that epoch ends in this log.
+  static bool diverged(Partition& partition, const FetchRequest::FetchPartition& want,
+                       FetchResponse::PartitionData& out) {
+    if (want.last_fetched_epoch < 0) return false;
+    auto end = partition.log().end_offset_for_epoch(want.last_fetched_epoch);
+    // An epoch older than this log's history (its start was deleted): nothing to compare.
+    if (end.epoch < 0) return false;
+    if (end.epoch >= want.last_fetched_epoch && end.end_offset >= want.fetch_offset) return false;
+    out.diverging_epoch.epoch = end.epoch;
+    out.diverging_epoch.end_offset = end.end_offset;
+    out.high_watermark = out.last_stable_offset = partition.high_watermark();
+    out.log_start_offset = partition.log().log_start_offset();
+    return true;
+  }
+
+  static int64_t wall_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   }
 
   RequestPtr request_;

@@ -49,10 +49,14 @@ void handle_list_offsets(const RequestPtr& request) {
     for (const auto& want : topic.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = want.partition_index;
-      if (auto partition = broker.replicas().get(topic.name, want.partition_index)) {
+      auto partition = broker.replicas().get(topic.name, want.partition_index);
+      if (partition && partition->is_leader()) {
         look_up(*partition, want.timestamp, out);
       } else {
-        out.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+        // Only the leader answers, as only it knows the high watermark for sure.
+        out.error_code = to_wire(partition || broker.topics().find(topic.name)
+                                     ? ErrorCode::kNotLeaderOrFollower
+                                     : ErrorCode::kUnknownTopicOrPartition);
       }
     }
   }

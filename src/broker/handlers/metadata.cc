@@ -12,7 +12,9 @@ namespace {
 using protocol::MetadataRequest;
 using protocol::MetadataResponse;
 
-MetadataResponse::MetadataResponseTopic describe(const TopicInfo& topic, int32_t broker_id) {
+// Each partition's leader and ISR as the partition-state znodes have them; a partition without a
+// state yet, or whose leader is gone, is LEADER_NOT_AVAILABLE with leader -1.
+MetadataResponse::MetadataResponseTopic describe(const TopicInfo& topic, Broker& broker) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = topic.name;
   out.topic_id = topic.id;
@@ -21,10 +23,18 @@ MetadataResponse::MetadataResponseTopic describe(const TopicInfo& topic, int32_t
   for (int32_t p = 0; p < topic.partition_count(); ++p) {
     MetadataResponse::MetadataResponsePartition partition;
     partition.partition_index = p;
-    partition.leader_id = broker_id;
-    partition.leader_epoch = 0;
     partition.replica_nodes = topic.replicas[static_cast<size_t>(p)];
-    partition.isr_nodes = partition.replica_nodes;
+    auto leadership = broker.metadata().partition(topic.name, p);
+    if (leadership && leadership->state.leader != cluster::kNoLeader) {
+      partition.leader_id = leadership->state.leader;
+      partition.leader_epoch = leadership->state.leader_epoch;
+      partition.isr_nodes = leadership->state.isr;
+    } else {
+      partition.error_code = to_wire(ErrorCode::kLeaderNotAvailable);
+      partition.leader_id = cluster::kNoLeader;
+      partition.leader_epoch = leadership ? leadership->state.leader_epoch : -1;
+      if (leadership) partition.isr_nodes = leadership->state.isr;
+    }
     out.partitions.push_back(std::move(partition));
   }
   return out;
@@ -39,12 +49,12 @@ MetadataResponse::MetadataResponseTopic topic_error(std::string name, ErrorCode 
 
 MetadataResponse::MetadataResponseTopic lookup(Broker& broker, const std::string& name,
                                                bool allow_auto_create) {
-  if (auto topic = broker.topics().find(name)) return describe(*topic, broker.config().broker_id);
+  if (auto topic = broker.topics().find(name)) return describe(*topic, broker);
   if (invalid_topic_name_reason(name)) return topic_error(name, ErrorCode::kInvalidTopicException);
   if (!allow_auto_create) return topic_error(name, ErrorCode::kUnknownTopicOrPartition);
   auto created = broker.auto_create_topic(name);
   if (created.error != ErrorCode::kNone) return topic_error(name, created.error);
-  return describe(*created.topic, broker.config().broker_id);
+  return describe(*created.topic, broker);
 }
 
 }  // namespace
@@ -56,22 +66,29 @@ void handle_metadata(const RequestPtr& request) {
   const auto& config = broker.config();
 
   MetadataResponse response;
-  const auto endpoint = config.advertised();
-  response.brokers.push_back({config.broker_id, endpoint.host, endpoint.port, std::nullopt});
+  for (const auto& registered : broker.metadata().live_brokers()) {
+    if (registered.endpoints.empty()) continue;
+    const auto& endpoint = registered.endpoints.front();
+    response.brokers.push_back({registered.id, endpoint.host, endpoint.port, registered.rack});
+  }
+  if (response.brokers.empty()) {  // not registered yet (start-up): this broker at least
+    const auto endpoint = config.advertised();
+    response.brokers.push_back({config.broker_id, endpoint.host, endpoint.port, std::nullopt});
+  }
   response.cluster_id = broker.cluster_id();
-  response.controller_id = config.broker_id;
+  response.controller_id = broker.metadata().controller_id();
 
   // v0 asks for every topic with an empty list; later versions with a null one.
   const bool all_topics = !body.topics || (request->version() == 0 && body.topics->empty());
   if (all_topics) {
     for (const auto& topic : broker.topics().all()) {
-      response.topics.push_back(describe(*topic, config.broker_id));
+      response.topics.push_back(describe(*topic, broker));
     }
   } else {
     for (const auto& wanted : *body.topics) {
       if (!wanted.name) {
         auto topic = broker.topics().find(wanted.topic_id);
-        response.topics.push_back(topic ? describe(*topic, config.broker_id)
+        response.topics.push_back(topic ? describe(*topic, broker)
                                         : topic_error("", ErrorCode::kUnknownTopicId));
         continue;
       }

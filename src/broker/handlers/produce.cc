@@ -1,6 +1,9 @@
 // Produce: validate each partition's batches, append them as they arrived (offsets assigned in
 // place), and answer according to acks: 0 = no response at all, 1 = once appended (page cache),
-// -1 (all) = once the flusher has made every appended partition durable (group commit).
+// -1 (all) = once the flusher has made every appended partition durable (group commit) and the
+// ISR has it (the high watermark passed it), within the request's timeout_ms. Only leaders
+// take records; acks=all needs min.insync.replicas in the ISR.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -21,13 +24,55 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// A response waiting for fsyncs; completed by whichever flush callback finishes last.
+// A response waiting for fsyncs and replication; completed by whichever callback finishes last,
+// or by the timeout, exactly once.
 struct PendingDurability {
+  struct Waiting {
+    std::shared_ptr<Partition> partition;
+    int64_t end_offset;
+    PartitionResponse* out;
+    bool done = false;
+  };
+
   RequestPtr request;
   ProduceResponse response;
+  std::vector<Waiting> waiting;  // fixed before any callback can run
   std::atomic<int> outstanding{0};
-  std::mutex mutex;  // guards error codes written from flusher callbacks
+  std::mutex mutex;  // guards `responded`, the `done` flags and error codes set by callbacks
+  bool responded = false;
+  std::shared_ptr<void> timer;
+
+  // Partition `i` is done (with `error`); responds when it was the last one.
+  void finish(size_t i, ErrorCode error) {
+    {
+      std::lock_guard lock(mutex);
+      if (responded) return;
+      waiting[i].done = true;
+      if (error != ErrorCode::kNone) waiting[i].out->error_code = to_wire(error);
+    }
+    if (--outstanding == 0) respond(ErrorCode::kNone);
+  }
+  // Responds unless done already; partitions still waiting get `timeout_error`.
+  void respond(ErrorCode timeout_error) {
+    {
+      std::lock_guard lock(mutex);
+      if (responded) return;
+      responded = true;
+      for (auto& w : waiting) {
+        if (!w.done && timeout_error != ErrorCode::kNone) w.out->error_code = to_wire(timeout_error);
+      }
+    }
+    request->respond(response);
+  }
 };
+
+// The ISR has the records: acknowledged, unless it shrank below min.insync.replicas meanwhile.
+ErrorCode replicated(const Partition& partition, ErrorCode error) {
+  if (error == ErrorCode::kNone && partition.isr_size() < partition.min_insync_replicas()) {
+    return ErrorCode::kNotEnoughReplicasAfterAppend;
+  }
+  return error;
+}
 
 ProduceResponse error_response(const ProduceRequest& body, ErrorCode error) {
   ProduceResponse response;
@@ -62,12 +107,6 @@ void handle_produce(const RequestPtr& request) {
   Broker& broker = request->broker();
   auto pending = std::make_shared<PendingDurability>();
   pending->request = request;
-  struct Flush {
-    std::shared_ptr<Partition> partition;
-    int64_t end_offset;
-    PartitionResponse* out;
-  };
-  std::vector<Flush> to_flush;
   const auto body_bytes = request->body();
   const int64_t now = now_ms();
   pending->response.responses.reserve(body.topic_data.size());
@@ -81,11 +120,17 @@ void handle_produce(const RequestPtr& request) {
       out.index = data.index;
       auto partition = broker.replicas().get(topic.name, data.index);
       if (!partition) {
-        out.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+        out.error_code = to_wire(broker.topics().find(topic.name) ? ErrorCode::kNotLeaderOrFollower
+                                                                   : ErrorCode::kUnknownTopicOrPartition);
         continue;
       }
       if (data.records.is_null || data.records.size() == 0) {
         out.error_code = to_wire(ErrorCode::kCorruptMessage);
+        continue;
+      }
+      if (body.acks == -1 && partition->is_leader() &&
+          partition->isr_size() < partition->min_insync_replicas()) {
+        out.error_code = to_wire(ErrorCode::kNotEnoughReplicas);
         continue;
       }
       // The records are a view into the request frame, which this request owns: append them
@@ -101,30 +146,40 @@ void handle_produce(const RequestPtr& request) {
         out.record_errors.push_back({index, result.error_message});
       }
       if (result.error == ErrorCode::kNone && body.acks == -1) {
-        to_flush.push_back({partition, result.last_offset + 1, &out});
+        pending->waiting.push_back({partition, result.last_offset + 1, &out});
       }
     }
   }
 
   if (body.acks == 0) return request->respond_nothing();
-  if (to_flush.empty()) return request->respond(pending->response);
+  if (pending->waiting.empty()) return request->respond(pending->response);
 
-  // +1 so that no callback completes the response while callbacks are still being registered.
-  pending->outstanding = static_cast<int>(to_flush.size()) + 1;
-  auto finish_one = [pending] {
-    if (--pending->outstanding == 0) pending->request->respond(pending->response);
-  };
-  for (auto& [partition, end_offset, out] : to_flush) {
-    broker.flusher().await_durable(partition->shared_log(), end_offset,
-                                   [pending, out, finish_one](bool durable) {
-                                     if (!durable) {
-                                       std::lock_guard lock(pending->mutex);
-                                       out->error_code = to_wire(ErrorCode::kKafkaStorageError);
-                                     }
-                                     finish_one();
-                                   });
+  // Waiting for followers may take until the timeout; a single broker's ISR has it at once.
+  const bool replicated_elsewhere =
+      std::any_of(pending->waiting.begin(), pending->waiting.end(),
+                  [](const auto& w) { return w.partition->isr_size() > 1; });
+  if (replicated_elsewhere) {
+    std::weak_ptr<PendingDurability> weak = pending;
+    pending->timer = request->executor().run_after(
+        std::chrono::milliseconds(std::max(body.timeout_ms, 0)), [weak] {
+          if (auto alive = weak.lock()) alive->respond(ErrorCode::kRequestTimedOut);
+        });
   }
-  finish_one();
+  // +1 so that no callback completes the response while callbacks are still being registered.
+  pending->outstanding = static_cast<int>(pending->waiting.size()) + 1;
+  for (size_t i = 0; i < pending->waiting.size(); ++i) {
+    auto& w = pending->waiting[i];
+    broker.flusher().await_durable(
+        w.partition->shared_log(), w.end_offset, [pending, i](bool durable) {
+          auto& partition = pending->waiting[i].partition;
+          if (!durable) return pending->finish(i, ErrorCode::kKafkaStorageError);
+          partition->await_high_watermark(
+              pending->waiting[i].end_offset, [pending, i](ErrorCode error) {
+                pending->finish(i, replicated(*pending->waiting[i].partition, error));
+              });
+        });
+  }
+  if (--pending->outstanding == 0) pending->respond(ErrorCode::kNone);
 }
 
 }  // namespace gregor::broker

@@ -1,0 +1,185 @@
+// Broker: following the metadata store. The MetadataCache reports topics, partition states and
+// brokers on the cluster thread; the broker opens and drops logs, makes partitions lead or
+// follow, and writes the ISR changes its leaders decide. The controller runs beside it, on every
+// broker (in embedded mode it is trivially this one).
+#include <spdlog/spdlog.h>
+
+#include "broker/broker.h"
+
+namespace gregor::broker {
+namespace {
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// The endpoint other brokers fetch from: the inter-broker listener, which is the first one.
+std::optional<cluster::BrokerEndpoint> fetch_endpoint(const cluster::BrokerRegistration& broker) {
+  if (broker.endpoints.empty()) return std::nullopt;
+  return broker.endpoints.front();
+}
+
+}  // namespace
+
+bool Broker::start_cluster(std::string& error) {
+  cluster_events_ = std::make_shared<cluster::EventThread>("cluster");
+  metadata_ = std::make_unique<MetadataCache>(*store_, cluster_events_,
+                                              static_cast<MetadataCache::Listener&>(*this));
+  ReplicaFetchers::Options options{
+      .broker_id = config_.broker_id,
+      .wait_max_ms = config_.replica_fetch_wait_max_ms,
+      .min_bytes = config_.replica_fetch_min_bytes,
+      .partition_max_bytes = config_.replica_fetch_max_bytes,
+      .response_max_bytes = config_.replica_fetch_response_max_bytes,
+      .backoff_ms = config_.replica_fetch_backoff_ms,
+      .socket_timeout_ms = config_.replica_socket_timeout_ms,
+  };
+  fetchers_ = std::make_unique<ReplicaFetchers>(options, [this](int32_t id) {
+    auto broker = metadata_->broker(id);
+    return broker ? fetch_endpoint(*broker) : std::nullopt;
+  });
+  cluster_events_->start();
+  // Everything known before the broker serves: its partitions lead or follow from the start.
+  cluster_events_->post([this] { metadata_->load(); });
+  cluster_events_->sync();
+  const auto lag = std::max<int64_t>(config_.replica_lag_time_max_ms / 2, 1);
+  cluster_events_->set_periodic(std::chrono::milliseconds(lag), [this] { shrink_lagging_isrs(); });
+
+  controller_ = std::make_unique<cluster::Controller>(
+      *store_, cluster::ControllerConfig{
+                   .broker_id = config_.broker_id,
+                   .unclean_leader_election_enable = config_.log.unclean_leader_election_enable,
+                   .auto_leader_rebalance_enable = config_.auto_leader_rebalance_enable,
+                   .leader_imbalance_check_interval = std::chrono::seconds(
+                       config_.leader_imbalance_check_interval_seconds),
+                   .leader_imbalance_per_broker_percentage =
+                       config_.leader_imbalance_per_broker_percentage,
+               });
+  controller_->start();
+  registration_->on_renewed([this] {
+    cluster_events_->post([this] { metadata_->reload(); });
+    controller_->session_reestablished();
+  });
+  (void)error;
+  return true;
+}
+
+void Broker::stop_cluster() {
+  if (registration_) registration_->on_renewed({});
+  if (controller_) controller_->stop();
+  if (cluster_events_) cluster_events_->stop();
+  if (fetchers_) fetchers_->stop();
+}
+
+void Broker::on_topic_changed(const std::string& name) {
+  const TopicPtr before = topics_->find(name);
+  const TopicPtr now = topics_->reload(name);
+  if (!now) {
+    if (before) {
+      for (int32_t p = 0; p < before->partition_count(); ++p) {
+        if (auto partition = replicas_->get(name, p)) fetchers_->unfollow(*partition);
+      }
+      replicas_->remove_topic(*before);
+      spdlog::info("topic {} deleted", name);
+    }
+    metadata_->track_partitions(name, 0);
+    return;
+  }
+  if (replicas_->ensure_partitions(*now) != ErrorCode::kNone) {
+    spdlog::error("cannot open the logs of topic {}", name);
+  }
+  if (before && before->configs != now->configs) apply_log_config(*now);
+  metadata_->track_partitions(name, now->partition_count());
+}
+
+void Broker::on_partition_state(const std::string& topic, int32_t partition,
+                                const PartitionLeadership& leadership) {
+  apply_partition_state(topic, partition, leadership);
+}
+
+void Broker::on_brokers_changed() {
+  if (fetchers_) fetchers_->brokers_changed();
+}
+
+void Broker::apply_initial_states(const TopicResult& result) {
+  if (!result.topic) return;
+  for (const auto& [p, state] : result.initial_states) {
+    PartitionLeadership leadership{state, 0};
+    metadata_->record_state(result.topic->name, p, leadership);
+    apply_partition_state(result.topic->name, p, leadership);
+  }
+}
+
+void Broker::apply_partition_state(const std::string& topic, int32_t index,
+                                   const PartitionLeadership& leadership) {
+  auto partition = replicas_->get(topic, index);
+  auto info = topics_->find(topic);
+  if (!partition || !info || index >= info->partition_count()) return;
+  PartitionState state{leadership.state, leadership.version,
+                       info->replicas[static_cast<size_t>(index)]};
+  // A follower about to lead stops taking the old leader's records first.
+  if (leadership.state.leader == config_.broker_id) fetchers_->unfollow(*partition);
+  const Role before = partition->apply_state(state, wall_ms());
+  const Role after = partition->role();
+  if (after == Role::kFollower) {
+    fetchers_->follow(partition, leadership.state.leader, leadership.state.leader_epoch);
+  } else if (before == Role::kFollower) {
+    fetchers_->unfollow(*partition);
+  }
+  if (before != after) {
+    spdlog::info("{}-{}: {} (leader {}, epoch {}, isr [{}])", topic, index,
+                 after == Role::kLeader     ? "leader"
+                 : after == Role::kFollower ? "follower"
+                                            : "offline",
+                 leadership.state.leader, leadership.state.leader_epoch,
+                 fmt::join(leadership.state.isr, ","));
+  }
+}
+
+void Broker::propose_isr(std::shared_ptr<Partition> partition, IsrChange change) {
+  cluster_events_->post([this, partition = std::move(partition), change = std::move(change)] {
+    write_isr(partition, change);
+  });
+}
+
+// Kafka's leaders write their ISR changes to the state znode themselves, compare-and-set on the
+// version they read, so a concurrent controller decision (a new leader) wins and this write
+// fails; the watch then brings the controller's state.
+void Broker::write_isr(const std::shared_ptr<Partition>& partition, const IsrChange& change) {
+  if (!partition->is_leader() || partition->state().version != change.expected_version) return;
+  const auto path = cluster::partition_state_path(partition->topic(), partition->index());
+  cluster::Stat stat;
+  auto rc = store_->set(path, cluster::encode_leader_and_isr(change.next), change.expected_version,
+                        &stat);
+  if (rc != cluster::StoreError::kOk) {
+    spdlog::info("{}-{}: ISR change to [{}] not written: {}", partition->topic(),
+                 partition->index(), fmt::join(change.next.isr, ","),
+                 cluster::store_error_name(rc));
+    return;
+  }
+  spdlog::info("{}-{}: ISR [{}] -> [{}]", partition->topic(), partition->index(),
+               fmt::join(partition->state().leader_and_isr.isr, ","),
+               fmt::join(change.next.isr, ","));
+  PartitionLeadership written{change.next, stat.version};
+  metadata_->record_state(partition->topic(), partition->index(), written);
+  partition->isr_written(change.next, stat.version);
+}
+
+void Broker::shrink_lagging_isrs() {
+  const int64_t now = wall_ms();
+  for (const auto& partition : replicas_->all()) {
+    if (auto change = partition->shrink_lagging(now, config_.replica_lag_time_max_ms)) {
+      write_isr(partition, *change);
+    }
+  }
+}
+
+std::vector<cluster::BrokerPlacement> Broker::live_broker_placements() const {
+  std::vector<cluster::BrokerPlacement> placements;
+  for (const auto& broker : metadata_->live_brokers())
+    placements.push_back({broker.id, broker.rack});
+  return placements;
+}
+
+}  // namespace gregor::broker

@@ -1,0 +1,286 @@
+#include "broker/replica_fetcher.h"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "net/broker_client.h"
+#include "protocol/messages/fetch.h"
+
+namespace gregor::broker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using protocol::FetchRequest;
+using protocol::FetchResponse;
+
+// v12: last_fetched_epoch in the request, diverging_epoch in the response.
+constexpr int16_t kFetchVersion = 12;
+
+// The offset a follower keeps after the leader reported that its log diverged at
+// (`leader_epoch`, ending at `leader_end`).
+int64_t truncation_offset(Partition& partition, int32_t leader_epoch, int64_t leader_end) {
+  auto& log = partition.log();
+  const int64_t committed = partition.high_watermark();
+  int64_t target = committed;
+  if (leader_epoch >= 0 && leader_end >= 0) {
+    auto local = log.end_offset_for_epoch(leader_epoch);
+    if (local.epoch == leader_epoch) {
+      target = std::min(leader_end, local.end_offset);  // the common history ends here
+    } else if (local.epoch >= 0) {
+      // This log has no record of the leader's epoch: drop back to the end of our own earlier
+      // epoch; the next fetch compares that one.
+      target = local.end_offset;
+    } else {
+      target = std::min(leader_end, committed);
+    }
+  }
+  return std::clamp(target, log.log_start_offset(), log.log_end_offset());
+}
+
+}  // namespace
+
+class ReplicaFetchers::Fetcher {
+ public:
+  Fetcher(const Options& options, const EndpointOf& endpoint_of, int32_t leader)
+      : options_(options),
+        endpoint_of_(endpoint_of),
+        leader_(leader),
+        client_("replica-fetcher-" + std::to_string(options.broker_id)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Fetcher() { stop(); }
+
+  void add(std::shared_ptr<Partition> partition, int32_t epoch) {
+    std::lock_guard lock(mu_);
+    Key key{partition->topic(), partition->index()};
+    partitions_[key] = Entry{std::move(partition), epoch, Clock::time_point{}};
+    wake_.notify_all();
+  }
+
+  // Returns once no response for `partition` is being handled any more.
+  bool remove(const Partition& partition) {
+    std::lock_guard lock(mu_);
+    auto it = partitions_.find(Key{partition.topic(), partition.index()});
+    if (it == partitions_.end() || it->second.partition.get() != &partition) return false;
+    partitions_.erase(it);
+    return true;
+  }
+
+  bool empty() {
+    std::lock_guard lock(mu_);
+    return partitions_.empty();
+  }
+
+  void reconnect() {
+    std::lock_guard lock(mu_);
+    reconnect_ = true;
+    wake_.notify_all();
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      wake_.notify_all();
+    }
+    client_.interrupt();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  using Key = std::pair<std::string, int32_t>;
+  struct Entry {
+    std::shared_ptr<Partition> partition;
+    int32_t epoch = 0;
+    Clock::time_point backoff_until;
+  };
+
+  void run() {
+    while (true) {
+      FetchRequest request;
+      {
+        std::unique_lock lock(mu_);
+        if (!wait_for_work(lock)) return;
+        if (reconnect_) client_.close();
+        reconnect_ = false;
+        request = build_request();
+      }
+      if (request.topics.empty()) continue;
+      std::string error;
+      FetchResponse response;
+      if (!ensure_connected(error) ||
+          !client_.call(FetchRequest::kApiKey, kFetchVersion, request, response,
+                        std::chrono::milliseconds(options_.wait_max_ms +
+                                                  options_.socket_timeout_ms),
+                        error) ||
+          response.error_code != 0) {
+        if (error.empty()) error = "error " + std::to_string(response.error_code);
+        spdlog::warn("replica fetcher: fetch from broker {} failed: {}", leader_, error);
+        back_off_all();
+        continue;
+      }
+      std::lock_guard lock(mu_);
+      for (auto& topic : response.responses) {
+        for (auto& data : topic.partitions) {
+          auto it = partitions_.find(Key{topic.topic, data.partition_index});
+          if (it != partitions_.end()) handle(it->second, data);
+        }
+      }
+    }
+  }
+
+  // Under mu_: waits until some partition may be fetched; false when stopping.
+  bool wait_for_work(std::unique_lock<std::mutex>& lock) {
+    while (!stopping_) {
+      auto next = Clock::time_point::max();
+      for (const auto& [_, entry] : partitions_)
+        next = std::min(next, entry.backoff_until);
+      if (next <= Clock::now()) return true;
+      if (next == Clock::time_point::max()) {
+        wake_.wait(lock);
+      } else {
+        wake_.wait_until(lock, next);
+      }
+    }
+    return false;
+  }
+
+  FetchRequest build_request() {
+    FetchRequest request;
+    request.replica_id = options_.broker_id;
+    request.max_wait_ms = options_.wait_max_ms;
+    request.min_bytes = options_.min_bytes;
+    request.max_bytes = options_.response_max_bytes;
+    const auto now = Clock::now();
+    for (const auto& [key, entry] : partitions_) {
+      if (entry.backoff_until > now) continue;
+      if (request.topics.empty() || request.topics.back().topic != key.first) {
+        request.topics.emplace_back().topic = key.first;
+      }
+      auto& log = entry.partition->log();
+      auto& want = request.topics.back().partitions.emplace_back();
+      want.partition = key.second;
+      want.current_leader_epoch = entry.epoch;
+      want.fetch_offset = log.log_end_offset();
+      want.last_fetched_epoch = log.latest_epoch();
+      want.log_start_offset = log.log_start_offset();
+      want.partition_max_bytes = options_.partition_max_bytes;
+    }
+    return request;
+  }
+
+  bool ensure_connected(std::string& error) {
+    if (client_.connected()) return true;
+    auto endpoint = endpoint_of_(leader_);
+    if (!endpoint) {
+      error = "broker " + std::to_string(leader_) + " is not registered";
+      return false;
+    }
+    return client_.connect(endpoint->host, endpoint->port,
+                           std::chrono::milliseconds(options_.socket_timeout_ms), error);
+  }
+
+  void back_off_all() {
+    std::lock_guard lock(mu_);
+    const auto until = Clock::now() + std::chrono::milliseconds(options_.backoff_ms);
+    for (auto& [_, entry] : partitions_)
+      entry.backoff_until = until;
+  }
+
+  // Under mu_, so that unfollow() waits for it.
+  void handle(Entry& entry, FetchResponse::PartitionData& data) {
+    Partition& partition = *entry.partition;
+    const auto error = static_cast<ErrorCode>(data.error_code);
+    if (error != ErrorCode::kNone) {
+      spdlog::warn("replica fetcher: {}-{} from broker {}: {}", partition.topic(),
+                   partition.index(), leader_, error_name(error));
+      entry.backoff_until = Clock::now() + std::chrono::milliseconds(options_.backoff_ms);
+      return;
+    }
+    if (data.diverging_epoch.epoch >= 0 || data.diverging_epoch.end_offset >= 0) {
+      const int64_t offset =
+          truncation_offset(partition, data.diverging_epoch.epoch, data.diverging_epoch.end_offset);
+      spdlog::info("{}-{}: diverged from leader {} (its epoch {} ends at {}): truncating {} -> {}",
+                   partition.topic(), partition.index(), leader_, data.diverging_epoch.epoch,
+                   data.diverging_epoch.end_offset, partition.log().log_end_offset(), offset);
+      partition.truncate_to(offset);
+      return;
+    }
+    if (data.records.size() > 0) {
+      // The bytes live in the client's response buffer, which is ours until the next call.
+      auto view = data.records.bytes;
+      std::span<uint8_t> records(const_cast<uint8_t*>(view.data()), view.size());
+      auto appended = partition.append_as_follower(records);
+      if (appended.error != ErrorCode::kNone) {
+        spdlog::error("replica fetcher: {}-{}: cannot append at {}: {}", partition.topic(),
+                      partition.index(), partition.log().log_end_offset(),
+                      error_name(appended.error));
+        entry.backoff_until = Clock::now() + std::chrono::milliseconds(options_.backoff_ms);
+        return;
+      }
+    }
+    auto& log = partition.log();
+    if (data.log_start_offset > log.log_start_offset() &&
+        data.log_start_offset <= log.log_end_offset()) {
+      log.advance_log_start_offset(data.log_start_offset);  // DeleteRecords or retention
+    }
+    partition.follower_high_watermark(data.high_watermark);
+  }
+
+  const Options& options_;
+  const EndpointOf& endpoint_of_;
+  const int32_t leader_;
+  net::BrokerClient client_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::map<Key, Entry> partitions_;
+  bool stopping_ = false;
+  bool reconnect_ = false;
+  std::thread thread_;
+};
+
+ReplicaFetchers::ReplicaFetchers(Options options, EndpointOf endpoint_of)
+    : options_(options), endpoint_of_(std::move(endpoint_of)) {}
+
+ReplicaFetchers::~ReplicaFetchers() {
+  stop();
+}
+
+void ReplicaFetchers::follow(std::shared_ptr<Partition> partition, int32_t leader,
+                             int32_t leader_epoch) {
+  std::lock_guard lock(mutex_);
+  if (stopped_) return;
+  for (auto& [id, fetcher] : fetchers_) {
+    if (id != leader) fetcher->remove(*partition);
+  }
+  auto& fetcher = fetchers_[leader];
+  if (!fetcher) fetcher = std::make_unique<Fetcher>(options_, endpoint_of_, leader);
+  fetcher->add(std::move(partition), leader_epoch);
+}
+
+void ReplicaFetchers::unfollow(const Partition& partition) {
+  std::lock_guard lock(mutex_);
+  for (auto& [_, fetcher] : fetchers_)
+    fetcher->remove(partition);
+}
+
+void ReplicaFetchers::brokers_changed() {
+  std::lock_guard lock(mutex_);
+  for (auto& [_, fetcher] : fetchers_)
+    fetcher->reconnect();
+}
+
+void ReplicaFetchers::stop() {
+  std::map<int32_t, std::unique_ptr<Fetcher>> stopping;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    stopping.swap(fetchers_);
+  }
+  stopping.clear();  // joins the threads
+}
+
+}  // namespace gregor::broker
