@@ -13,7 +13,6 @@
 namespace gregor::storage {
 namespace {
 
-using testing::make_batches;
 using testing::parse_all;
 using testing::read_slice;
 using testing::TempDir;
@@ -40,7 +39,7 @@ std::shared_ptr<Log> open_log(const std::string& dir, bool recover = false) {
 
 // Appends one batch of `records` records as a leader in `epoch`.
 AppendResult append(Log& log, int32_t epoch, int32_t records = 5) {
-  auto payload = make_batches(1, records, kNow - 1000);
+  auto payload = testing::make_batches(1, records, kNow - 1000);
   return log.append(payload.bytes, payload.headers, epoch, kNow);
 }
 
