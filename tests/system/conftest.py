@@ -22,6 +22,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cluster  # noqa: E402
 import kafka_wire  # noqa: E402
 import zookeeper_server  # noqa: E402
 from systest_helpers import free_port  # noqa: E402
@@ -239,3 +240,16 @@ def zookeeper(tmp_path):
         yield server.start()
     finally:
         server.stop()
+
+
+@pytest.fixture
+def cluster3(broker_factory, zookeeper, request):
+    """Three brokers (ids 1, 2, 3) on one ZooKeeper, under a chroot named after the test, started
+    and registered (cluster.py)."""
+    brokers = cluster.Cluster(broker_factory, zookeeper, 3, cluster.chroot_for(request.node.name))
+    try:
+        brokers.start_all()
+        brokers.wait_registered([1, 2, 3])
+        yield brokers
+    finally:
+        brokers.stop_all()

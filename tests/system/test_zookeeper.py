@@ -20,17 +20,13 @@ from systest_helpers import (
     wait_for,
 )
 
+from cluster import SESSION_TIMEOUT_MS, zookeeper_overrides
+
 CHROOT = "/gregor"
-SESSION_TIMEOUT_MS = 4000
 
 
 def zk_broker(broker_factory, zookeeper, name="broker", **overrides):
-    props = {
-        "zookeeper.connect": zookeeper.hosts + CHROOT,
-        "zookeeper.session.timeout.ms": str(SESSION_TIMEOUT_MS),
-    }
-    props.update(overrides)
-    return broker_factory(props, name=name)
+    return broker_factory({**zookeeper_overrides(zookeeper, CHROOT), **overrides}, name=name)
 
 
 def test_broker_registers_as_kafka_does(broker_factory, zookeeper):
@@ -154,8 +150,8 @@ def test_second_broker_with_the_same_id_is_refused(broker_factory, zookeeper):
     first = zk_broker(broker_factory, zookeeper)
     # It gives the registration its session timeout to expire (it could be its own, before a
     # crash), then gives up: the first broker is alive.
-    second = broker_factory({"zookeeper.connect": zookeeper.hosts + CHROOT,
-                             "zookeeper.session.timeout.ms": "1000"}, start=False, name="second")
+    second = broker_factory(zookeeper_overrides(zookeeper, CHROOT, session_timeout_ms=1000), start=False,
+                            name="second")
     second.launch()
     assert second.proc.wait(timeout=60) == 1
     assert second.stderr_text().strip().splitlines()[-1] == (
