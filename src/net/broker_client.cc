@@ -12,14 +12,12 @@
 #include <cstring>
 #include <utility>
 
+#include "protocol/messages/api_versions.h"
+
 namespace gregor::net {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// ApiVersions responses keep header v0 even in flexible versions, so that a client can read them
-// before it knows what the broker supports.
-constexpr int16_t kApiVersionsKey = 18;
 
 enum class Wait { kReady, kTimeout, kInterrupted, kError };
 
@@ -117,7 +115,8 @@ bool BrokerClient::connect(const std::string& host, int32_t port, std::chrono::m
                            std::string& error) {
   close();
   const std::string where = host + ":" + std::to_string(port);
-  if (interrupted_ || wakeup_ < 0) return fail("connect to " + where + ": interrupted", error);
+  if (wakeup_ < 0) return fail("connect to " + where + ": no eventfd for interrupt()", error);
+  if (interrupted_) return fail("connect to " + where + ": interrupted", error);
   const auto deadline = Clock::now() + timeout;
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
@@ -173,7 +172,9 @@ bool BrokerClient::exchange(const protocol::Writer& frame, int16_t api_key, bool
   response_.resize(static_cast<size_t>(size) - 4);
   if (!receive_all(response_.data(), response_.size(), deadline, error)) return false;
   protocol::Reader in(protocol::ByteView(response_.data(), response_.size()));
-  if (flexible && api_key != kApiVersionsKey) {
+  // ApiVersions responses keep header v0 even in flexible versions, so that a client can read them
+  // before it knows what the broker supports.
+  if (flexible && api_key != protocol::ApiVersionsResponse::kApiKey) {
     const uint32_t tagged = in.uvarint();  // response header v1: skip its tagged fields
     for (uint32_t i = 0; i < tagged && in.ok(); ++i) {
       in.uvarint();
