@@ -25,6 +25,7 @@
 #include "protocol/messages/offset_commit.h"
 #include "protocol/messages/offset_delete.h"
 #include "protocol/messages/offset_fetch.h"
+#include "protocol/messages/offset_for_leader_epoch.h"
 #include "protocol/messages/produce.h"
 #include "protocol/messages/sync_group.h"
 
@@ -70,6 +71,7 @@ constexpr std::array kApis = {
     api<DescribeClusterRequest>("DescribeCluster", 0, &handle_describe_cluster),
     api<DeleteRecordsRequest>("DeleteRecords", 0, &handle_delete_records),
     api<DescribeLogDirsRequest>("DescribeLogDirs", 0, &handle_describe_log_dirs),
+    api<OffsetForLeaderEpochRequest>("OffsetForLeaderEpoch", 0, &handle_offset_for_leader_epoch),
 };
 
 }  // namespace

@@ -54,5 +54,6 @@ void handle_incremental_alter_configs(const RequestPtr& request);
 void handle_describe_cluster(const RequestPtr& request);
 void handle_delete_records(const RequestPtr& request);
 void handle_describe_log_dirs(const RequestPtr& request);
+void handle_offset_for_leader_epoch(const RequestPtr& request);
 
 }  // namespace gregor::broker

@@ -167,7 +167,12 @@ TopicResult Broker::auto_create_topic(const std::string& name) {
   auto result =
       create_topic(name, config_.num_partitions, config_.default_replication_factor, {}, {}, false);
   if (result.error == ErrorCode::kTopicAlreadyExists) {
-    return {ErrorCode::kNone, "", topics_->find(name)};  // another client won the race
+    // Another client won the race, maybe through another broker whose change this one has not
+    // seen yet.
+    auto topic = topics_->find(name);
+    if (!topic) topic = topics_->reload(name);
+    if (!topic) return {ErrorCode::kLeaderNotAvailable, "", nullptr};
+    return {ErrorCode::kNone, "", topic};
   }
   return result;
 }

@@ -18,9 +18,9 @@
 #include "broker/flusher.h"
 #include "broker/metadata_cache.h"
 #include "broker/offsets_topic.h"
+#include "broker/replica_fetcher.h"
 #include "broker/replica_manager.h"
 #include "broker/topic_registry.h"
-#include "broker/replica_fetcher.h"
 #include "cluster/controller.h"
 #include "cluster/event_thread.h"
 #include "cluster/metadata_store.h"
@@ -42,6 +42,9 @@ class Broker : private MetadataCache::Listener {
   Flusher& flusher() { return flusher_; }
   coordinator::GroupCoordinator& groups() { return *groups_; }
   MetadataCache& metadata() { return *metadata_; }
+  // The brokers clients are told about: the registered ones (this one alone while it has not
+  // seen its own registration yet), each with its first advertised endpoint.
+  std::vector<cluster::BrokerRegistration> live_brokers() const;
   cluster::Controller& controller() { return *controller_; }
 
   // A leader's ISR change (a follower caught up, or fell behind): written to the partition's

@@ -47,15 +47,15 @@ bool Broker::start_cluster(std::string& error) {
   cluster_events_->set_periodic(std::chrono::milliseconds(lag), [this] { shrink_lagging_isrs(); });
 
   controller_ = std::make_unique<cluster::Controller>(
-      *store_, cluster::ControllerConfig{
-                   .broker_id = config_.broker_id,
-                   .unclean_leader_election_enable = config_.log.unclean_leader_election_enable,
-                   .auto_leader_rebalance_enable = config_.auto_leader_rebalance_enable,
-                   .leader_imbalance_check_interval = std::chrono::seconds(
-                       config_.leader_imbalance_check_interval_seconds),
-                   .leader_imbalance_per_broker_percentage =
-                       config_.leader_imbalance_per_broker_percentage,
-               });
+      *store_,
+      cluster::ControllerConfig{
+          .broker_id = config_.broker_id,
+          .unclean_leader_election_enable = config_.log.unclean_leader_election_enable,
+          .auto_leader_rebalance_enable = config_.auto_leader_rebalance_enable,
+          .leader_imbalance_check_interval =
+              std::chrono::seconds(config_.leader_imbalance_check_interval_seconds),
+          .leader_imbalance_per_broker_percentage = config_.leader_imbalance_per_broker_percentage,
+      });
   controller_->start();
   registration_->on_renewed([this] {
     cluster_events_->post([this] { metadata_->reload(); });
@@ -173,6 +173,17 @@ void Broker::shrink_lagging_isrs() {
       write_isr(partition, *change);
     }
   }
+}
+
+std::vector<cluster::BrokerRegistration> Broker::live_brokers() const {
+  auto brokers = metadata_->live_brokers();
+  std::erase_if(brokers, [](const auto& b) { return b.endpoints.empty(); });
+  if (brokers.empty()) {
+    const auto self = config_.advertised();
+    brokers.push_back({.id = config_.broker_id,
+                       .endpoints = {{self.listener_name, "PLAINTEXT", self.host, self.port}}});
+  }
+  return brokers;
 }
 
 std::vector<cluster::BrokerPlacement> Broker::live_broker_placements() const {

@@ -107,8 +107,7 @@ void MetadataCache::watch_topic(const std::string& topic) {
     watch_topic(topic);
     if (topics_.contains(topic)) listener_.on_topic_changed(topic);
   };
-  for (const auto& path :
-       {cluster::topic_path(topic), cluster::kTopicConfigsPath + "/" + topic}) {
+  for (const auto& path : {cluster::topic_path(topic), cluster::kTopicConfigsPath + "/" + topic}) {
     if (auto watch = arm(path, changed)) store_.exists(path, nullptr, watch);
   }
 }

@@ -182,8 +182,9 @@ std::optional<IsrChange> Partition::shrink_lagging(int64_t now_ms, int64_t max_l
   std::vector<int32_t> kept;
   for (int32_t replica : current.isr) {
     auto it = followers_.find(replica);
-    const bool lagging = replica != broker_id_ &&
-                         (it == followers_.end() || now_ms - it->second.last_caught_up_ms > max_lag_ms);
+    const bool lagging =
+        replica != broker_id_ &&
+        (it == followers_.end() || now_ms - it->second.last_caught_up_ms > max_lag_ms);
     if (!lagging) kept.push_back(replica);
   }
   if (kept.size() == current.isr.size()) return std::nullopt;

@@ -68,8 +68,7 @@ class Partition {
  public:
   using HighWatermarkCallback = std::function<void(ErrorCode)>;
 
-  Partition(std::string topic, int32_t index, std::shared_ptr<storage::Log> log,
-            int32_t broker_id);
+  Partition(std::string topic, int32_t index, std::shared_ptr<storage::Log> log, int32_t broker_id);
 
   const std::string& topic() const { return topic_; }
   int32_t index() const { return index_; }

@@ -112,10 +112,10 @@ class ReplicaFetchers::Fetcher {
       std::string error;
       FetchResponse response;
       if (!ensure_connected(error) ||
-          !client_.call(FetchRequest::kApiKey, kFetchVersion, request, response,
-                        std::chrono::milliseconds(options_.wait_max_ms +
-                                                  options_.socket_timeout_ms),
-                        error) ||
+          !client_.call(
+              FetchRequest::kApiKey, kFetchVersion, request, response,
+              std::chrono::milliseconds(options_.wait_max_ms + options_.socket_timeout_ms),
+              error) ||
           response.error_code != 0) {
         if (error.empty()) error = "error " + std::to_string(response.error_code);
         spdlog::warn("replica fetcher: fetch from broker {} failed: {}", leader_, error);

@@ -22,7 +22,8 @@ ErrorCode ReplicaManager::ensure_partitions(const TopicInfo& topic) {
       spdlog::error("cannot open the log of {}-{}", topic.name, p);
       return ErrorCode::kKafkaStorageError;
     }
-    partitions_.emplace(std::move(key), std::make_shared<Partition>(topic.name, p, log, broker_id_));
+    partitions_.emplace(std::move(key),
+                        std::make_shared<Partition>(topic.name, p, log, broker_id_));
   }
   return ErrorCode::kNone;
 }

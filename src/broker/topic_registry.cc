@@ -6,8 +6,8 @@
 #include <set>
 
 #include "broker/config_znode.h"
-#include "cluster/partition_election.h"
 #include "broker/topic_name.h"
+#include "cluster/partition_election.h"
 #include "common/config_value.h"
 
 namespace gregor::broker {
@@ -95,7 +95,8 @@ ErrorCode TopicRegistry::load(std::string& error) {
   store_.create_recursive(cluster::kTopicConfigsPath, "");
   std::vector<std::string> names;
   if (auto rc = store_.children(cluster::kBrokerTopicsPath, names); rc != StoreError::kOk) {
-    error = "cannot list " + cluster::kBrokerTopicsPath + ": " + std::string(cluster::store_error_name(rc));
+    error = "cannot list " + cluster::kBrokerTopicsPath + ": " +
+            std::string(cluster::store_error_name(rc));
     return ErrorCode::kUnknownServerError;
   }
   std::lock_guard write(write_mutex_);
@@ -187,8 +188,8 @@ StoreError TopicRegistry::persist(const TopicInfo& topic, bool is_new, TopicResu
   const auto path = cluster::topic_path(topic.name);
   std::vector<cluster::StoreOp> ops;
   if (is_new) {
-    ops.push_back(
-        cluster::StoreOp::create(cluster::kTopicConfigsPath + "/" + topic.name, config_znode_json(topic.configs)));
+    ops.push_back(cluster::StoreOp::create(cluster::kTopicConfigsPath + "/" + topic.name,
+                                           config_znode_json(topic.configs)));
     ops.push_back(cluster::StoreOp::create(path, topic_json(topic)));
     ops.push_back(cluster::StoreOp::create(cluster::partitions_path(topic.name), ""));
   } else {
@@ -255,7 +256,8 @@ TopicResult TopicRegistry::add_partitions(const std::string& name, int32_t new_c
                 ".",
             nullptr};
   }
-  auto placed = cluster::assign_added_partitions(live_brokers_(), current->replicas, new_count, rng_);
+  auto placed =
+      cluster::assign_added_partitions(live_brokers_(), current->replicas, new_count, rng_);
   if (!placed.ok()) return {placed.error, placed.message, nullptr};
   auto grown = std::make_shared<TopicInfo>(*current);
   grown->replicas.insert(grown->replicas.end(), placed.replicas.begin(), placed.replicas.end());

@@ -39,12 +39,14 @@ def _ck():
     return confluent_kafka
 
 
-def create_topic(bootstrap: str, topic: str, partitions: int = 1, timeout: float = 15.0, **topic_config) -> None:
+def create_topic(bootstrap: str, topic: str, partitions: int = 1, timeout: float = 15.0,
+                 replication_factor: int = 1, **topic_config) -> None:
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     fs = admin.create_topics(
-        [NewTopic(topic, num_partitions=partitions, replication_factor=1, config=topic_config)],
+        [NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor,
+                  config=topic_config)],
         request_timeout=timeout,
         operation_timeout=timeout,
     )

@@ -1,4 +1,4 @@
-// DescribeCluster: the cluster id, the controller and the brokers. A single broker is all three.
+// DescribeCluster: the cluster id, the controller and the live brokers.
 #include "protocol/messages/describe_cluster.h"
 #include "broker/api_registry.h"
 #include "broker/broker.h"
@@ -12,7 +12,6 @@ void handle_describe_cluster(const RequestPtr& request) {
   DescribeClusterRequest body;
   if (!request->decode(body)) return request->close_connection();
   Broker& broker = request->broker();
-  const auto& config = broker.config();
   DescribeClusterResponse response;
   response.endpoint_type = body.endpoint_type;
   if (body.endpoint_type != kBrokersEndpoint) {
@@ -22,9 +21,11 @@ void handle_describe_cluster(const RequestPtr& request) {
     return request->respond(response);
   }
   response.cluster_id = broker.cluster_id();
-  response.controller_id = config.broker_id;
-  const auto endpoint = config.advertised();
-  response.brokers.push_back({config.broker_id, endpoint.host, endpoint.port, std::nullopt});
+  response.controller_id = broker.metadata().controller_id();
+  for (const auto& registered : broker.live_brokers()) {
+    const auto& endpoint = registered.endpoints.front();
+    response.brokers.push_back({registered.id, endpoint.host, endpoint.port, registered.rack});
+  }
   request->respond(response);
 }
 

@@ -96,7 +96,7 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
         }
         if (from_follower()) {
           if (auto change = partition->record_follower_fetch(body_.replica_id, want.fetch_offset,
-                                                            wall_ms())) {
+                                                             wall_ms())) {
             broker.propose_isr(partition, std::move(*change));
           }
         }

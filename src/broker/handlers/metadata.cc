@@ -63,17 +63,11 @@ void handle_metadata(const RequestPtr& request) {
   MetadataRequest body;
   if (!request->decode(body)) return request->close_connection();
   Broker& broker = request->broker();
-  const auto& config = broker.config();
 
   MetadataResponse response;
-  for (const auto& registered : broker.metadata().live_brokers()) {
-    if (registered.endpoints.empty()) continue;
+  for (const auto& registered : broker.live_brokers()) {
     const auto& endpoint = registered.endpoints.front();
     response.brokers.push_back({registered.id, endpoint.host, endpoint.port, registered.rack});
-  }
-  if (response.brokers.empty()) {  // not registered yet (start-up): this broker at least
-    const auto endpoint = config.advertised();
-    response.brokers.push_back({config.broker_id, endpoint.host, endpoint.port, std::nullopt});
   }
   response.cluster_id = broker.cluster_id();
   response.controller_id = broker.metadata().controller_id();

@@ -59,7 +59,8 @@ struct PendingDurability {
       if (responded) return;
       responded = true;
       for (auto& w : waiting) {
-        if (!w.done && timeout_error != ErrorCode::kNone) w.out->error_code = to_wire(timeout_error);
+        if (!w.done && timeout_error != ErrorCode::kNone)
+          w.out->error_code = to_wire(timeout_error);
       }
     }
     request->respond(response);
@@ -120,8 +121,9 @@ void handle_produce(const RequestPtr& request) {
       out.index = data.index;
       auto partition = broker.replicas().get(topic.name, data.index);
       if (!partition) {
-        out.error_code = to_wire(broker.topics().find(topic.name) ? ErrorCode::kNotLeaderOrFollower
-                                                                   : ErrorCode::kUnknownTopicOrPartition);
+        out.error_code =
+            to_wire(broker.topics().find(topic.name) ? ErrorCode::kNotLeaderOrFollower
+                                                     : ErrorCode::kUnknownTopicOrPartition);
         continue;
       }
       if (data.records.is_null || data.records.size() == 0) {

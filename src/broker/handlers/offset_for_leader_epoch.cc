@@ -1,0 +1,59 @@
+// OffsetForLeaderEpoch: where a leader epoch ends in the leader's log (the start offset of the
+// next higher epoch, or the log end for the latest one), with the largest epoch at or below the
+// one asked for. Followers used it to find where their log diverged; consumers (librdkafka) use
+// it after a leader change to check that their position is still in the log.
+#include "protocol/messages/offset_for_leader_epoch.h"
+#include "broker/api_registry.h"
+#include "broker/broker.h"
+
+namespace gregor::broker {
+namespace {
+
+using protocol::OffsetForLeaderEpochRequest;
+using protocol::OffsetForLeaderEpochResponse;
+
+void look_up(Broker& broker, const std::string& topic,
+             const OffsetForLeaderEpochRequest::OffsetForLeaderPartition& want,
+             OffsetForLeaderEpochResponse::OffsetForLeaderPartitionResult& out) {
+  out.end_offset = -1;
+  auto partition = broker.replicas().get(topic, want.partition);
+  ErrorCode error = ErrorCode::kNone;
+  if (!partition || !partition->is_leader()) {
+    error = partition || broker.topics().find(topic) ? ErrorCode::kNotLeaderOrFollower
+                                                     : ErrorCode::kUnknownTopicOrPartition;
+  } else if (want.current_leader_epoch >= 0 &&
+             want.current_leader_epoch < partition->leader_epoch()) {
+    error = ErrorCode::kFencedLeaderEpoch;
+  } else if (want.current_leader_epoch > partition->leader_epoch()) {
+    error = ErrorCode::kUnknownLeaderEpoch;
+  }
+  if (error != ErrorCode::kNone) {
+    out.error_code = to_wire(error);
+    return;
+  }
+  auto end = partition->log().end_offset_for_epoch(want.leader_epoch);
+  out.leader_epoch = end.epoch;
+  out.end_offset = end.end_offset;
+}
+
+}  // namespace
+
+void handle_offset_for_leader_epoch(const RequestPtr& request) {
+  OffsetForLeaderEpochRequest body;
+  if (!request->decode(body)) return request->close_connection();
+  Broker& broker = request->broker();
+  OffsetForLeaderEpochResponse response;
+  response.topics.reserve(body.topics.size());
+  for (const auto& topic : body.topics) {
+    auto& topic_out = response.topics.emplace_back();
+    topic_out.topic = topic.topic;
+    for (const auto& want : topic.partitions) {
+      auto& out = topic_out.partitions.emplace_back();
+      out.partition = want.partition;
+      look_up(broker, topic.topic, want, out);
+    }
+  }
+  request->respond(response);
+}
+
+}  // namespace gregor::broker

@@ -1,0 +1,116 @@
+"""Replication on a 3-broker cluster with one ZooKeeper: followers fetch from leaders, the ISR,
+acks=all with min.insync.replicas, and failover to an in-sync follower."""
+
+from __future__ import annotations
+
+from systest_helpers import consume_partition, create_topic, make_producer, unique_topic, wait_for
+
+
+def partitions_of(bootstrap: str, topic: str) -> dict:
+    """partition -> (leader, replicas, isr) as the cluster's metadata shows them (waiting for the
+    broker asked to know the topic: brokers learn of new topics through ZooKeeper watches)."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    layout = {}
+
+    def known():
+        md = admin.list_topics(topic=topic, timeout=10)
+        partitions = md.topics[topic].partitions.values() if topic in md.topics else []
+        layout.update({p.id: (p.leader, list(p.replicas), sorted(p.isrs)) for p in partitions})
+        return bool(layout) and all(p.leader >= 0 for p in partitions)
+
+    wait_for(known, 10, f"topic {topic} in metadata, with leaders")
+    return layout
+
+
+def wait_isr(bootstrap: str, topic: str, partition: int, isr: list[int], timeout: float = 30.0) -> None:
+    wait_for(lambda: partitions_of(bootstrap, topic)[partition][2] == sorted(isr), timeout,
+             f"{topic}-{partition} ISR {isr}")
+
+
+def produce_all(bootstrap: str, topic: str, values: list[bytes], partition: int = 0, **conf) -> list:
+    """Produces `values` with acks=all; returns the delivery errors (None for each success)."""
+    producer = make_producer(bootstrap, acks="all", **conf)
+    results = []
+    for v in values:
+        producer.produce(topic, value=v, partition=partition,
+                         on_delivery=lambda err, msg: results.append(err))
+    assert producer.flush(60) == 0
+    return results
+
+
+def test_topic_is_replicated_on_three_brokers(cluster3):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("rep")
+    create_topic(bootstrap, topic, partitions=3, replication_factor=3)
+    layout = partitions_of(bootstrap, topic)
+    assert sorted(layout) == [0, 1, 2]
+    for leader, replicas, isr in layout.values():
+        assert sorted(replicas) == [1, 2, 3]
+        assert leader == replicas[0]
+        assert isr == [1, 2, 3]
+    # Leaders are spread: each broker leads one partition.
+    assert sorted(leader for leader, _, _ in layout.values()) == [1, 2, 3]
+
+    values = [f"v{i}".encode() for i in range(500)]
+    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    got = consume_partition(bootstrap, topic, 0, expected=len(values))
+    assert [m.value() for m in got] == values
+
+    # Every follower holds the same records: with the leader gone, a follower serves them all.
+    leader = layout[0][0]
+    cluster3.kill(leader)
+    wait_for(lambda: partitions_of(bootstrap, topic)[0][0] not in (leader, -1), 30,
+             "a new leader for partition 0")
+    got = consume_partition(bootstrap, topic, 0, expected=len(values))
+    assert [m.value() for m in got] == values
+    assert [m.offset() for m in got] == list(range(len(values)))
+
+
+def test_acks_all_needs_min_insync_replicas(cluster3):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("minisr")
+    create_topic(bootstrap, topic, partitions=1, replication_factor=3, **{"min.insync.replicas": "2"})
+    leader, replicas, _ = partitions_of(bootstrap, topic)[0]
+    followers = [r for r in replicas if r != leader]
+    assert produce_all(bootstrap, topic, [b"a", b"b"]) == [None, None]
+
+    cluster3.kill(followers[0])
+    wait_isr(bootstrap, topic, 0, sorted([leader, followers[1]]))
+    assert produce_all(bootstrap, topic, [b"c"]) == [None]  # two in sync: enough
+
+    cluster3.kill(followers[1])
+    wait_isr(bootstrap, topic, 0, [leader])
+    errors = produce_all(bootstrap, topic, [b"d"], **{"message.timeout.ms": 3000})
+    assert errors[0] is not None and errors[0].name() in ("NOT_ENOUGH_REPLICAS", "_MSG_TIMED_OUT")
+
+    # The followers come back, catch up and rejoin the ISR; writes are accepted again.
+    cluster3.restart(followers[0])
+    cluster3.restart(followers[1])
+    wait_isr(bootstrap, topic, 0, [1, 2, 3], timeout=60)
+    assert produce_all(bootstrap, topic, [b"e"]) == [None]
+    got = [m.value() for m in consume_partition(bootstrap, topic, 0, expected=4)]
+    assert got == [b"a", b"b", b"c", b"e"]
+
+
+def test_restarted_broker_catches_up_and_rejoins(cluster3):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("rejoin")
+    create_topic(bootstrap, topic, partitions=1, replication_factor=3)
+    leader, replicas, _ = partitions_of(bootstrap, topic)[0]
+    follower = next(r for r in replicas if r != leader)
+    cluster3.kill(follower)
+    wait_isr(bootstrap, topic, 0, sorted(r for r in replicas if r != follower))
+    values = [f"x{i}".encode() for i in range(300)]
+    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    cluster3.restart(follower)
+    wait_isr(bootstrap, topic, 0, [1, 2, 3], timeout=60)
+    # The rejoined follower now has everything: make it the only one left, with the others gone.
+    for other in replicas:
+        if other != follower:
+            cluster3.kill(other)
+    wait_for(lambda: partitions_of(cluster3.brokers[follower].bootstrap, topic)[0][0] == follower, 30,
+             f"broker {follower} leading")
+    got = consume_partition(cluster3.brokers[follower].bootstrap, topic, 0, expected=len(values))
+    assert [m.value() for m in got] == values
