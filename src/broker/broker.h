@@ -42,6 +42,11 @@ class Broker : private MetadataCache::Listener {
   Flusher& flusher() { return flusher_; }
   coordinator::GroupCoordinator& groups() { return *groups_; }
   MetadataCache& metadata() { return *metadata_; }
+  // Why a request for `topic`-`partition` cannot be served here: kNone when this broker leads
+  // it, kNotLeaderOrFollower when the partition exists but another broker leads it (or none),
+  // kUnknownTopicOrPartition when it does not exist.
+  ErrorCode leadership_error(std::string_view topic, int32_t partition, const Partition* hosted);
+
   // The brokers clients are told about: the registered ones (this one alone while it has not
   // seen its own registration yet), each with its first advertised endpoint.
   std::vector<cluster::BrokerRegistration> live_brokers() const;

@@ -2,6 +2,8 @@
 // brokers on the cluster thread; the broker opens and drops logs, makes partitions lead or
 // follow, and writes the ISR changes its leaders decide. The controller runs beside it, on every
 // broker (in embedded mode it is trivially this one).
+#include <thread>
+
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
@@ -57,6 +59,12 @@ bool Broker::start_cluster(std::string& error) {
           .leader_imbalance_per_broker_percentage = config_.leader_imbalance_per_broker_percentage,
       });
   controller_->start();
+  // Admin clients need a controller in the metadata; one is elected within moments (this broker,
+  // when it is the first). Serving before that would send them into a long wait.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (metadata_->controller_id() < 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   registration_->on_renewed([this] {
     cluster_events_->post([this] { metadata_->reload(); });
     controller_->session_reestablished();
@@ -173,6 +181,16 @@ void Broker::shrink_lagging_isrs() {
       write_isr(partition, *change);
     }
   }
+}
+
+ErrorCode Broker::leadership_error(std::string_view topic, int32_t partition,
+                                   const Partition* hosted) {
+  if (hosted && hosted->is_leader()) return ErrorCode::kNone;
+  if (hosted) return ErrorCode::kNotLeaderOrFollower;
+  auto info = topics_->find(std::string(topic));
+  return info && partition >= 0 && partition < info->partition_count()
+             ? ErrorCode::kNotLeaderOrFollower
+             : ErrorCode::kUnknownTopicOrPartition;
 }
 
 std::vector<cluster::BrokerRegistration> Broker::live_brokers() const {

@@ -31,6 +31,12 @@ PartitionState Partition::state() const {
   return state_;
 }
 
+ErrorCode Partition::check_leader_epoch(int32_t requested) const {
+  if (requested < 0 || requested == leader_epoch()) return ErrorCode::kNone;
+  return requested < leader_epoch() ? ErrorCode::kFencedLeaderEpoch
+                                    : ErrorCode::kUnknownLeaderEpoch;
+}
+
 Role Partition::apply_state(const PartitionState& state, int64_t now_ms) {
   const auto& next = state.leader_and_isr;
   const Role before = role();

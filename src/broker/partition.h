@@ -81,6 +81,9 @@ class Partition {
   int32_t leader_id() const { return leader_id_.load(std::memory_order_acquire); }
   int32_t isr_size() const { return isr_size_.load(std::memory_order_acquire); }
   PartitionState state() const;
+  // A request's current_leader_epoch (-1: not given) against this partition's: kFencedLeaderEpoch
+  // if the client's is older, kUnknownLeaderEpoch if newer (this broker has not seen it yet).
+  ErrorCode check_leader_epoch(int32_t requested) const;
 
   // Offsets below the high watermark are on every ISR member: consumers see only those.
   int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }

@@ -130,20 +130,11 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
   // Why this broker cannot serve `want` (not the leader, a leader epoch that does not match).
   static ErrorCode check(Broker& broker, const std::string& topic, const Partition* partition,
                          const FetchRequest::FetchPartition& want) {
-    if (!partition) {
-      return broker.topics().find(topic) ? ErrorCode::kNotLeaderOrFollower
-                                         : ErrorCode::kUnknownTopicOrPartition;
+    if (auto error = broker.leadership_error(topic, want.partition, partition);
+        error != ErrorCode::kNone) {
+      return error;
     }
-    if (!partition->is_leader()) return ErrorCode::kNotLeaderOrFollower;
-    if (want.current_leader_epoch >= 0) {
-      if (want.current_leader_epoch < partition->leader_epoch()) {
-        return ErrorCode::kFencedLeaderEpoch;
-      }
-      if (want.current_leader_epoch > partition->leader_epoch()) {
-        return ErrorCode::kUnknownLeaderEpoch;
-      }
-    }
-    return ErrorCode::kNone;
+    return partition->check_leader_epoch(want.current_leader_epoch);
   }
 
   // The follower's last fetched epoch ends before its fetch offset here: its log diverged. Sets

@@ -49,14 +49,13 @@ void handle_list_offsets(const RequestPtr& request) {
     for (const auto& want : topic.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = want.partition_index;
+      // Only the leader answers, as only it knows the high watermark for sure.
       auto partition = broker.replicas().get(topic.name, want.partition_index);
-      if (partition && partition->is_leader()) {
+      const auto error = broker.leadership_error(topic.name, want.partition_index, partition.get());
+      if (error == ErrorCode::kNone) {
         look_up(*partition, want.timestamp, out);
       } else {
-        // Only the leader answers, as only it knows the high watermark for sure.
-        out.error_code = to_wire(partition || broker.topics().find(topic.name)
-                                     ? ErrorCode::kNotLeaderOrFollower
-                                     : ErrorCode::kUnknownTopicOrPartition);
+        out.error_code = to_wire(error);
       }
     }
   }

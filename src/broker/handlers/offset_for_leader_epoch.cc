@@ -17,16 +17,8 @@ void look_up(Broker& broker, const std::string& topic,
              OffsetForLeaderEpochResponse::OffsetForLeaderPartitionResult& out) {
   out.end_offset = -1;
   auto partition = broker.replicas().get(topic, want.partition);
-  ErrorCode error = ErrorCode::kNone;
-  if (!partition || !partition->is_leader()) {
-    error = partition || broker.topics().find(topic) ? ErrorCode::kNotLeaderOrFollower
-                                                     : ErrorCode::kUnknownTopicOrPartition;
-  } else if (want.current_leader_epoch >= 0 &&
-             want.current_leader_epoch < partition->leader_epoch()) {
-    error = ErrorCode::kFencedLeaderEpoch;
-  } else if (want.current_leader_epoch > partition->leader_epoch()) {
-    error = ErrorCode::kUnknownLeaderEpoch;
-  }
+  ErrorCode error = broker.leadership_error(topic, want.partition, partition.get());
+  if (error == ErrorCode::kNone) error = partition->check_leader_epoch(want.current_leader_epoch);
   if (error != ErrorCode::kNone) {
     out.error_code = to_wire(error);
     return;

@@ -121,9 +121,7 @@ void handle_produce(const RequestPtr& request) {
       out.index = data.index;
       auto partition = broker.replicas().get(topic.name, data.index);
       if (!partition) {
-        out.error_code =
-            to_wire(broker.topics().find(topic.name) ? ErrorCode::kNotLeaderOrFollower
-                                                     : ErrorCode::kUnknownTopicOrPartition);
+        out.error_code = to_wire(broker.leadership_error(topic.name, data.index, nullptr));
         continue;
       }
       if (data.records.is_null || data.records.size() == 0) {
