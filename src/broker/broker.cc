@@ -185,6 +185,9 @@ void Broker::run_background_tasks() {
   const auto checkpoint_every =
       std::chrono::milliseconds(config_.log_flush_offset_checkpoint_interval_ms);
   auto next_checkpoint = Clock::now() + checkpoint_every;
+  const auto high_watermarks_every =
+      std::chrono::milliseconds(config_.replica_high_watermark_checkpoint_interval_ms);
+  auto next_high_watermarks = Clock::now() + high_watermarks_every;
   const auto retention_every = std::chrono::milliseconds(config_.log_retention_check_interval_ms);
   auto next_retention = Clock::now() + retention_every;
   std::unique_lock lock(background_mutex_);
@@ -196,6 +199,10 @@ void Broker::run_background_tasks() {
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
     logs_->flush_due_logs(wall_ms);
+    if (Clock::now() >= next_high_watermarks) {
+      replicas_->checkpoint_high_watermarks();
+      next_high_watermarks = Clock::now() + high_watermarks_every;
+    }
     if (Clock::now() >= next_checkpoint) {
       logs_->checkpoint_recovery_points();
       next_checkpoint = Clock::now() + checkpoint_every;
@@ -222,6 +229,7 @@ void Broker::shutdown() {
   if (groups_) groups_->stop();
   flusher_.stop();
   if (cleaner_) cleaner_->stop();
+  if (replicas_) replicas_->checkpoint_high_watermarks();
   if (logs_) logs_->shutdown();
   spdlog::info("broker {} shut down cleanly", config_.broker_id);
 }

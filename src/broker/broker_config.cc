@@ -138,6 +138,8 @@ const std::map<std::string, Setter, std::less<>>& broker_keys() {
       {"replica.socket.timeout.ms",
        integer(&BrokerConfig::replica_socket_timeout_ms, 1, kInt32Max)},
       {"replica.lag.time.max.ms", integer(&BrokerConfig::replica_lag_time_max_ms, 1, kInt64Max)},
+      {"replica.high.watermark.checkpoint.interval.ms",
+       integer(&BrokerConfig::replica_high_watermark_checkpoint_interval_ms, 1, kInt64Max)},
       {"controlled.shutdown.enable", boolean(&BrokerConfig::controlled_shutdown_enable)},
       {"auto.leader.rebalance.enable", boolean(&BrokerConfig::auto_leader_rebalance_enable)},
       {"leader.imbalance.check.interval.seconds",

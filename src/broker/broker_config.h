@@ -50,6 +50,7 @@ struct BrokerConfig {
   int32_t replica_fetch_backoff_ms = 1000;              // after a failed fetch
   int32_t replica_socket_timeout_ms = 30000;
   int64_t replica_lag_time_max_ms = 30000;  // a follower behind this long leaves the ISR
+  int64_t replica_high_watermark_checkpoint_interval_ms = 5000;
   bool controlled_shutdown_enable = true;
   bool auto_leader_rebalance_enable = true;
   int64_t leader_imbalance_check_interval_seconds = 300;

@@ -16,12 +16,12 @@ bool contains(const std::vector<int32_t>& ids, int32_t id) {
 }  // namespace
 
 Partition::Partition(std::string topic, int32_t index, std::shared_ptr<storage::Log> log,
-                     int32_t broker_id)
+                     int32_t broker_id, int64_t high_watermark)
     : topic_(std::move(topic)),
       index_(index),
       log_(std::move(log)),
       broker_id_(broker_id),
-      high_watermark_(log_->log_start_offset()),
+      high_watermark_(std::clamp(high_watermark, log_->log_start_offset(), log_->log_end_offset())),
       max_batch_bytes_(log_->config().max_message_bytes),
       min_insync_(log_->config().min_insync_replicas),
       compacted_(storage::is_compacted(log_->config())) {}

@@ -68,7 +68,9 @@ class Partition {
  public:
   using HighWatermarkCallback = std::function<void(ErrorCode)>;
 
-  Partition(std::string topic, int32_t index, std::shared_ptr<storage::Log> log, int32_t broker_id);
+  // `high_watermark`: as checkpointed before a restart (capped at the log end); -1 for none.
+  Partition(std::string topic, int32_t index, std::shared_ptr<storage::Log> log, int32_t broker_id,
+            int64_t high_watermark = -1);
 
   const std::string& topic() const { return topic_; }
   int32_t index() const { return index_; }

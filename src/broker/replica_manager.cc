@@ -7,7 +7,9 @@
 namespace gregor::broker {
 
 ReplicaManager::ReplicaManager(storage::LogManager& logs, int32_t broker_id)
-    : logs_(logs), broker_id_(broker_id) {}
+    : logs_(logs),
+      broker_id_(broker_id),
+      checkpointed_high_watermarks_(logs.read_checkpoints(storage::kReplicationOffsetCheckpoint)) {}
 
 ErrorCode ReplicaManager::ensure_partitions(const TopicInfo& topic) {
   std::unique_lock lock(mutex_);
@@ -39,6 +41,15 @@ std::shared_ptr<Partition> ReplicaManager::get(std::string_view topic, int32_t p
   std::shared_lock lock(mutex_);
   auto it = partitions_.find(std::pair<std::string_view, int32_t>(topic, partition));
   return it == partitions_.end() ? nullptr : it->second;
+}
+
+void ReplicaManager::checkpoint_high_watermarks() {
+  storage::OffsetMap high_watermarks;
+  for (const auto& partition : all()) {
+    high_watermarks.emplace(storage::TopicPartition{partition->topic(), partition->index()},
+                            partition->high_watermark());
+  }
+  logs_.write_checkpoints(storage::kReplicationOffsetCheckpoint, high_watermarks);
 }
 
 std::vector<std::shared_ptr<Partition>> ReplicaManager::all() const {

@@ -31,6 +31,10 @@ class ReplicaManager {
   // Every hosted partition, for periodic work (ISR checks).
   std::vector<std::shared_ptr<Partition>> all() const;
 
+  // Writes every partition's high watermark to `replication-offset-checkpoint` in its log
+  // directory; partitions opened later start from it. For a background thread.
+  void checkpoint_high_watermarks();
+
  private:
   using Key = std::pair<std::string, int32_t>;
   // Compares keys with (string_view, int) probes too, so lookups on the request path do not
@@ -46,6 +50,7 @@ class ReplicaManager {
 
   storage::LogManager& logs_;
   const int32_t broker_id_;
+  const storage::OffsetMap checkpointed_high_watermarks_;  // as read at start-up
   mutable std::shared_mutex mutex_;
   std::map<Key, std::shared_ptr<Partition>, KeyLess> partitions_;
 };

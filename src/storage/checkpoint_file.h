@@ -26,6 +26,9 @@ inline constexpr char kLogStartOffsetCheckpoint[] = "log-start-offset-checkpoint
 // Per compacted log: the offset below which the cleaner has cleaned it (its next first dirty
 // offset), so that a restart does not clean the log again from its start.
 inline constexpr char kCleanerOffsetCheckpoint[] = "cleaner-offset-checkpoint";
+// Per replicated partition: its high watermark, so that after a restart consumers see at once
+// what was committed before (a leader's followers have to report again before it can move).
+inline constexpr char kReplicationOffsetCheckpoint[] = "replication-offset-checkpoint";
 
 using OffsetMap = std::map<TopicPartition, int64_t>;
 

@@ -18,7 +18,7 @@ int64_t wall_clock_ms() {
 }  // namespace
 
 LogCleaner::LogCleaner(LogManager& logs, CleanerOptions options) : logs_(logs), options_(options) {
-  const OffsetMap checkpointed = logs_.read_cleaner_checkpoints();
+  const OffsetMap checkpointed = logs_.read_checkpoints(kCleanerOffsetCheckpoint);
   for (const auto& [tp, log] : logs_.all()) {
     if (auto it = checkpointed.find(tp); it != checkpointed.end()) {
       first_dirty_[tp] = Cleaned{log, it->second};
@@ -126,7 +126,7 @@ void LogCleaner::checkpoint() {
     for (const auto& [tp, cleaned] : first_dirty_)
       offsets.emplace(tp, cleaned.first_dirty);
   }
-  logs_.write_cleaner_checkpoints(offsets);
+  logs_.write_checkpoints(kCleanerOffsetCheckpoint, offsets);
 }
 
 void LogCleaner::run(size_t index) {

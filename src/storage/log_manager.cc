@@ -234,20 +234,18 @@ ErrorCode LogManager::checkpoint_recovery_points() {
   return result;
 }
 
-OffsetMap LogManager::read_cleaner_checkpoints() const {
+OffsetMap LogManager::read_checkpoints(const char* name) const {
   OffsetMap offsets;
   for (const Dir& dir : dirs_) {
-    const std::string path = dir.path + "/" + kCleanerOffsetCheckpoint;
+    const std::string path = dir.path + "/" + name;
     CheckpointRead read = read_checkpoint(path);
-    if (read.status == CheckpointStatus::kCorrupt) {
-      spdlog::warn("{}: corrupt; compacted logs are cleaned again from their start", path);
-    }
+    if (read.status == CheckpointStatus::kCorrupt) spdlog::warn("{}: corrupt; ignored", path);
     offsets.merge(read.offsets);
   }
   return offsets;
 }
 
-ErrorCode LogManager::write_cleaner_checkpoints(const OffsetMap& offsets) {
+ErrorCode LogManager::write_checkpoints(const char* name, const OffsetMap& offsets) {
   std::lock_guard checkpoint_lock(checkpoint_mutex_);
   std::vector<OffsetMap> per_dir(dirs_.size());
   {
@@ -258,8 +256,8 @@ ErrorCode LogManager::write_cleaner_checkpoints(const OffsetMap& offsets) {
   }
   ErrorCode result = ErrorCode::kNone;
   for (size_t i = 0; i < dirs_.size(); ++i) {
-    if (!write_checkpoint(dirs_[i].path + "/" + kCleanerOffsetCheckpoint, per_dir[i])) {
-      spdlog::error("cannot write the cleaner checkpoint of {}", dirs_[i].path);
+    if (!write_checkpoint(dirs_[i].path + "/" + name, per_dir[i])) {
+      spdlog::error("cannot write {}/{}", dirs_[i].path, name);
       result = ErrorCode::kKafkaStorageError;
     }
   }

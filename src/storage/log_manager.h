@@ -58,12 +58,13 @@ class LogManager {
   // Writes both checkpoint files of every directory. Called periodically
   // (log.flush.offset.checkpoint.interval.ms) and by shutdown().
   ErrorCode checkpoint_recovery_points();
-  // The `cleaner-offset-checkpoint` entries of every directory, for the log cleaner at start.
-  // A missing or corrupt file gives no entries (the cleaner then starts from the log start).
-  OffsetMap read_cleaner_checkpoints() const;
-  // Writes each directory's `cleaner-offset-checkpoint` with the entries of `offsets` whose
-  // log lives in that directory; entries of partitions without a log are dropped.
-  ErrorCode write_cleaner_checkpoints(const OffsetMap& offsets);
+  // The entries of checkpoint file `name` (`cleaner-offset-checkpoint`,
+  // `replication-offset-checkpoint`) of every directory. A missing or corrupt file gives no
+  // entries (logged when corrupt).
+  OffsetMap read_checkpoints(const char* name) const;
+  // Writes each directory's checkpoint file `name` with the entries of `offsets` whose log lives
+  // in that directory; entries of partitions without a log are dropped.
+  ErrorCode write_checkpoints(const char* name, const OffsetMap& offsets);
   // Flushes the logs whose flush.messages / flush.ms is due. For a background thread.
   void flush_due_logs(int64_t now_ms);
   // Retention, every log.retention.check.interval.ms on a background thread: removes the
