@@ -3,14 +3,14 @@
 #include <chrono>
 
 #include <spdlog/spdlog.h>
-#include <nlohmann/json.hpp>
+
+#include "cluster/partition_state.h"
 
 namespace gregor::broker {
 namespace {
 
 using cluster::CreateMode;
 using cluster::StoreError;
-using Json = nlohmann::json;
 
 // The persistent paths a Kafka cluster's brokers create at start-up (the facts of Kafka's
 // layout), so that Kafka tools reading ZooKeeper find them.
@@ -54,30 +54,14 @@ int64_t now_ms() {
 std::string registration_json(const BrokerConfig& config, int64_t timestamp_ms) {
   const auto& listed =
       config.advertised_listeners.empty() ? config.listeners : config.advertised_listeners;
-  Json endpoints = Json::array();
-  Json protocols = Json::object();
-  Json host = nullptr;
-  int port = -1;
+  cluster::BrokerRegistration registration{.id = config.broker_id, .timestamp_ms = timestamp_ms};
   for (Endpoint endpoint : listed) {
     if (endpoint.host.empty() || endpoint.host == "0.0.0.0") endpoint.host = "localhost";
-    endpoints.push_back(endpoint.listener_name + "://" + endpoint.host + ":" +
-                        std::to_string(endpoint.port));
-    protocols[endpoint.listener_name] = protocol_of(endpoint.listener_name);
-    if (endpoint.listener_name == "PLAINTEXT" && port < 0) {  // the pre-listener fields
-      host = endpoint.host;
-      port = endpoint.port;
-    }
+    registration.endpoints.push_back({endpoint.listener_name, protocol_of(endpoint.listener_name),
+                                      endpoint.host, endpoint.port});
   }
-  return Json{{"version", 5},
-              {"listener_security_protocol_map", protocols},
-              {"endpoints", endpoints},
-              {"host", host},
-              {"port", port},
-              {"rack", config.broker_rack.empty() ? Json(nullptr) : Json(config.broker_rack)},
-              {"jmx_port", -1},
-              {"timestamp", std::to_string(timestamp_ms)},
-              {"features", Json::object()}}
-      .dump();
+  if (!config.broker_rack.empty()) registration.rack = config.broker_rack;
+  return cluster::encode_broker_registration(registration);
 }
 
 StoreError create_kafka_layout(cluster::MetadataStore& store) {
