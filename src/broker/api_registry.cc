@@ -3,6 +3,7 @@
 #include <array>
 
 #include "protocol/messages/alter_configs.h"
+#include "protocol/messages/alter_partition_reassignments.h"
 #include "protocol/messages/api_versions.h"
 #include "protocol/messages/create_partitions.h"
 #include "protocol/messages/create_topics.h"
@@ -21,6 +22,7 @@
 #include "protocol/messages/leave_group.h"
 #include "protocol/messages/list_groups.h"
 #include "protocol/messages/list_offsets.h"
+#include "protocol/messages/list_partition_reassignments.h"
 #include "protocol/messages/metadata.h"
 #include "protocol/messages/offset_commit.h"
 #include "protocol/messages/offset_delete.h"
@@ -72,6 +74,10 @@ constexpr std::array kApis = {
     api<DeleteRecordsRequest>("DeleteRecords", 0, &handle_delete_records),
     api<DescribeLogDirsRequest>("DescribeLogDirs", 0, &handle_describe_log_dirs),
     api<OffsetForLeaderEpochRequest>("OffsetForLeaderEpoch", 0, &handle_offset_for_leader_epoch),
+    api<AlterPartitionReassignmentsRequest>("AlterPartitionReassignments", 0,
+                                            &handle_alter_partition_reassignments),
+    api<ListPartitionReassignmentsRequest>("ListPartitionReassignments", 0,
+                                           &handle_list_partition_reassignments),
 };
 
 }  // namespace

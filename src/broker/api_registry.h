@@ -55,5 +55,7 @@ void handle_describe_cluster(const RequestPtr& request);
 void handle_delete_records(const RequestPtr& request);
 void handle_describe_log_dirs(const RequestPtr& request);
 void handle_offset_for_leader_epoch(const RequestPtr& request);
+void handle_alter_partition_reassignments(const RequestPtr& request);
+void handle_list_partition_reassignments(const RequestPtr& request);
 
 }  // namespace gregor::broker

@@ -97,8 +97,18 @@ void Broker::on_topic_changed(const std::string& name) {
   if (replicas_->ensure_partitions(*now) != ErrorCode::kNone) {
     spdlog::error("cannot open the logs of topic {}", name);
   }
+  for (const auto& gone : replicas_->remove_unassigned(*now)) {
+    fetchers_->unfollow(*gone);
+    spdlog::info("{}-{}: no longer a replica here; log deleted", name, gone->index());
+  }
   if (before && before->configs != now->configs) apply_log_config(*now);
   metadata_->track_partitions(name, now->partition_count());
+  // Replicas may have changed (a reassignment): partitions take their state with the new list,
+  // and partitions just opened here get the state they missed.
+  for (int32_t p = 0; p < now->partition_count(); ++p) {
+    if (auto leadership = metadata_->partition(name, p))
+      apply_partition_state(name, p, *leadership);
+  }
 }
 
 void Broker::on_partition_state(const std::string& topic, int32_t partition,
@@ -124,8 +134,10 @@ void Broker::apply_partition_state(const std::string& topic, int32_t index,
   auto partition = replicas_->get(topic, index);
   auto info = topics_->find(topic);
   if (!partition || !info || index >= info->partition_count()) return;
-  PartitionState state{leadership.state, leadership.version,
-                       info->replicas[static_cast<size_t>(index)]};
+  auto removing = info->removing.find(index);
+  PartitionState state{
+      leadership.state, leadership.version, info->replicas[static_cast<size_t>(index)],
+      removing == info->removing.end() ? std::vector<int32_t>{} : removing->second};
   // A follower about to lead stops taking the old leader's records first.
   if (leadership.state.leader == config_.broker_id) fetchers_->unfollow(*partition);
   const Role before = partition->apply_state(state, wall_ms());

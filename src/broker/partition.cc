@@ -51,12 +51,14 @@ Role Partition::apply_state(const PartitionState& state, int64_t now_ms) {
     const bool new_term = next.leader_epoch != state_.leader_and_isr.leader_epoch ||
                           after != before || state_.version < 0;
     state_ = state;
-    if (after == Role::kLeader && new_term) {
-      // A new term: followers start with unknown progress; the ISR members count as caught up
-      // now, so they are not dropped before they could fetch.
-      followers_.clear();
+    if (after == Role::kLeader) {
+      // A new term: followers start with unknown progress. The ISR members count as caught up
+      // now, so they are not dropped before they could fetch. Within a term the replicas may
+      // change (a reassignment adds and removes some): keep the progress of those that stay.
+      if (new_term) followers_.clear();
+      std::erase_if(followers_, [&](const auto& f) { return !contains(state.replicas, f.first); });
       for (int32_t replica : state.replicas) {
-        if (replica == broker_id_) continue;
+        if (replica == broker_id_ || followers_.contains(replica)) continue;
         followers_[replica].last_caught_up_ms = contains(next.isr, replica) ? now_ms : 0;
       }
     }
@@ -168,8 +170,8 @@ std::optional<IsrChange> Partition::record_follower_fetch(int32_t replica, int64
     // A follower rejoins once it has everything committed (Kafka also wants it past the start
     // of the leader's epoch, so that what it has is this leader's history).
     const int64_t epoch_start = log_->end_offset_for_epoch(current.leader_epoch - 1).end_offset;
-    if (!contains(current.isr, replica) && follower.log_end_offset >= high_watermark() &&
-        follower.log_end_offset >= epoch_start) {
+    if (!contains(current.isr, replica) && !contains(state_.removing, replica) &&
+        follower.log_end_offset >= high_watermark() && follower.log_end_offset >= epoch_start) {
       change = IsrChange{current, state_.version};
       change->next.isr.push_back(replica);
       std::sort(change->next.isr.begin(), change->next.isr.end());

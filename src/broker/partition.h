@@ -56,6 +56,7 @@ struct PartitionState {
   cluster::LeaderAndIsr leader_and_isr;
   int32_t version = -1;
   std::vector<int32_t> replicas;
+  std::vector<int32_t> removing;  // replicas leaving with a reassignment: they never rejoin the ISR
 };
 
 // An ISR the leader wants written to the partition-state znode.

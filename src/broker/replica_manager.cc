@@ -37,6 +37,21 @@ void ReplicaManager::remove_topic(const TopicInfo& topic) {
   }
 }
 
+std::vector<std::shared_ptr<Partition>> ReplicaManager::remove_unassigned(const TopicInfo& topic) {
+  std::unique_lock lock(mutex_);
+  std::vector<std::shared_ptr<Partition>> removed;
+  for (int32_t p = 0; p < topic.partition_count(); ++p) {
+    const auto& replicas = topic.replicas[static_cast<size_t>(p)];
+    if (std::find(replicas.begin(), replicas.end(), broker_id_) != replicas.end()) continue;
+    auto it = partitions_.find(Key{topic.name, p});
+    if (it == partitions_.end()) continue;
+    removed.push_back(it->second);
+    partitions_.erase(it);
+    logs_.remove(topic.name, p);
+  }
+  return removed;
+}
+
 std::shared_ptr<Partition> ReplicaManager::get(std::string_view topic, int32_t partition) const {
   std::shared_lock lock(mutex_);
   auto it = partitions_.find(std::pair<std::string_view, int32_t>(topic, partition));

@@ -26,6 +26,9 @@ class ReplicaManager {
   ErrorCode ensure_partitions(const TopicInfo& topic);
   // Forgets the topic's partitions and deletes their logs.
   void remove_topic(const TopicInfo& topic);
+  // Forgets and deletes the partitions of `topic` this broker is no longer a replica of (moved
+  // elsewhere by a reassignment); returns them.
+  std::vector<std::shared_ptr<Partition>> remove_unassigned(const TopicInfo& topic);
 
   std::shared_ptr<Partition> get(std::string_view topic, int32_t partition) const;
   // Every hosted partition, for periodic work (ISR checks).

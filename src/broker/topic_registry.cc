@@ -46,6 +46,11 @@ bool parse_topic(const std::string& topic_data, const std::string& config_data, 
       topic.replicas[static_cast<size_t>(*p)].push_back(id.get<int32_t>());
     }
   }
+  if (auto moves = cluster::parse_topic_reassignments(topic_data)) {
+    for (auto& [p, move] : *moves) {
+      if (!move.removing.empty()) topic.removing[p] = std::move(move.removing);
+    }
+  }
   topic.configs = parse_config_znode(config_data);
   return true;
 }
@@ -255,6 +260,13 @@ TopicResult TopicRegistry::add_partitions(const std::string& name, int32_t new_c
                 " partitions, which is higher than the requested " + std::to_string(new_count) +
                 ".",
             nullptr};
+  }
+  std::string znode;
+  store_.get(cluster::topic_path(name), znode);
+  auto moves = cluster::parse_topic_reassignments(znode);
+  if (moves && !moves->empty()) {
+    return {ErrorCode::kReassignmentInProgress,
+            "A partition reassignment is in progress for the topic '" + name + "'.", nullptr};
   }
   auto placed =
       cluster::assign_added_partitions(live_brokers_(), current->replicas, new_count, rng_);

@@ -30,6 +30,8 @@ struct TopicInfo {
   protocol::Uuid id;
   // replicas[p] lists the broker ids holding partition p, the first being the preferred leader.
   std::vector<std::vector<int32_t>> replicas;
+  // Partitions being moved: the replicas that leave once the move completes.
+  std::map<int32_t, std::vector<int32_t>> removing;
   TopicConfigs configs;           // overrides only
   storage::LogConfig log_config;  // broker defaults with the overrides applied
 

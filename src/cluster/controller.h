@@ -78,6 +78,37 @@ struct ControlledShutdownResult {
   std::vector<TopicPartition> remaining;
 };
 
+// AlterPartitionReassignments: move one partition to `target` replicas, or cancel its move
+// (nullopt).
+struct ReassignmentRequest {
+  TopicPartition partition;
+  std::optional<std::vector<int32_t>> target;
+};
+
+struct ReassignmentOutcome {
+  TopicPartition partition;
+  ErrorCode error = ErrorCode::kNone;
+  std::string message;
+};
+
+// kNotController (and no outcomes) when this broker is not the controller.
+struct ReassignmentResult {
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<ReassignmentOutcome> partitions;
+};
+
+// ListPartitionReassignments: the moves in progress.
+struct OngoingReassignment {
+  TopicPartition partition;
+  std::vector<int32_t> replicas;  // old and target ones, while the move lasts
+  PartitionReassignment reassignment;
+};
+
+struct ReassignmentList {
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<OngoingReassignment> partitions;
+};
+
 class Controller {
  public:
   Controller(MetadataStore& store, ControllerConfig config);
@@ -109,6 +140,16 @@ class Controller {
   // until it has left /brokers/ids.
   std::future<ControlledShutdownResult> controlled_shutdown(int32_t broker_id);
 
+  // Partition reassignment, as Kafka does it: the partition's replicas become the old and the
+  // target ones together (adding_replicas / removing_replicas in /brokers/topics/<t>); once
+  // every target replica is in the ISR, leadership moves into the target if needed and the old
+  // replicas are dropped. `done` runs on the controller's thread.
+  void alter_reassignments(std::vector<ReassignmentRequest> requests,
+                           std::function<void(ReassignmentResult)> done);
+  // The moves in progress among `partitions` (all when nullopt).
+  void list_reassignments(std::optional<std::vector<TopicPartition>> partitions,
+                          std::function<void(ReassignmentList)> done);
+
   // Returns once every event queued before the call has been handled.
   void sync() { events_->sync(); }
 
@@ -119,6 +160,8 @@ class Controller {
     std::vector<int32_t> replicas;
     std::optional<LeaderAndIsr> state;
     int32_t state_version = -1;
+    PartitionReassignment reassignment;  // empty unless a move is in progress
+    bool state_watch_armed = false;      // during a move: ISR changes bring us back
   };
   struct Topic {
     std::map<int32_t, Partition> partitions;
@@ -156,6 +199,16 @@ class Controller {
   ElectionOutcome elect_preferred_for(const TopicPartition& tp);
   ControlledShutdownResult run_controlled_shutdown(int32_t broker_id);
   void check_leader_imbalance();
+
+  // controller_reassignment.cc: moving partitions.
+  ReassignmentOutcome start_reassignment(const ReassignmentRequest& request);
+  ReassignmentOutcome cancel_reassignment(const TopicPartition& tp, Partition& partition);
+  // Completes the move of `tp` when every target replica is in the ISR; else watches its state.
+  void continue_reassignment(const TopicPartition& tp, Partition& partition);
+  void continue_reassignments();
+  WriteResult write_replicas(const TopicPartition& tp, Partition& partition,
+                             const std::vector<int32_t>& replicas,
+                             const PartitionReassignment& reassignment);
 
   MetadataStore& store_;
   const ControllerConfig config_;

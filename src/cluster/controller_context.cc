@@ -91,9 +91,13 @@ void Controller::load_topic(const std::string& name) {
   topic.unclean_override = store_.get(kTopicConfigsPath + "/" + name, config) == StoreError::kOk
                                ? parse_unclean_election_override(config)
                                : std::nullopt;
+  const auto moves =
+      parse_topic_reassignments(data).value_or(std::map<int32_t, PartitionReassignment>{});
   for (auto& [id, replicas] : *assignment) {
     auto [it, is_new] = topic.partitions.try_emplace(id);
     it->second.replicas = std::move(replicas);
+    auto move = moves.find(id);
+    it->second.reassignment = move == moves.end() ? PartitionReassignment{} : move->second;
     if (is_new) load_partition_state(name, id, it->second);
   }
 }

@@ -23,6 +23,7 @@ void Controller::reconcile() {
       if (result == WriteResult::kFenced) return;
     }
   }
+  continue_reassignments();
 }
 
 // Writes what `decide` makes of the partition; when the znode changed under us (a version

@@ -235,6 +235,48 @@ std::optional<std::map<int32_t, std::vector<int32_t>>> parse_topic_assignment(
   return assignment;
 }
 
+std::optional<std::map<int32_t, PartitionReassignment>> parse_topic_reassignments(
+    std::string_view json) {
+  Json doc = parse_object(json);
+  if (doc.is_null() || !doc["partitions"].is_object()) return std::nullopt;
+  std::map<int32_t, PartitionReassignment> out;
+  auto read = [&](const char* field, std::vector<int32_t> PartitionReassignment::*member) {
+    if (!doc.contains(field) || !doc[field].is_object()) return true;  // before version 2
+    for (const auto& [key, replicas] : doc[field].items()) {
+      auto partition = parse_znode_number(key);
+      auto ids = broker_list(replicas);
+      if (!partition || !ids) return false;
+      if (!ids->empty()) out[*partition].*member = std::move(*ids);
+    }
+    return true;
+  };
+  if (!read("adding_replicas", &PartitionReassignment::adding) ||
+      !read("removing_replicas", &PartitionReassignment::removing)) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<std::string> update_topic_partition(std::string_view topic_json, int32_t partition,
+                                                  const std::vector<int32_t>& replicas,
+                                                  const PartitionReassignment& reassignment) {
+  Json doc = parse_object(topic_json);
+  if (doc.is_null() || !doc["partitions"].is_object()) return std::nullopt;
+  const std::string key = std::to_string(partition);
+  doc["partitions"][key] = replicas;
+  for (auto [field, ids] : {std::pair{"adding_replicas", &reassignment.adding},
+                            std::pair{"removing_replicas", &reassignment.removing}}) {
+    if (!doc[field].is_object()) doc[field] = Json::object();
+    if (ids->empty()) {
+      doc[field].erase(key);
+    } else {
+      doc[field][key] = *ids;
+    }
+  }
+  if (int_field<int32_t>(doc, "version").value_or(1) < 2) doc["version"] = 2;
+  return doc.dump();
+}
+
 StoreError read_registered_brokers(MetadataStore& store, std::vector<BrokerRegistration>& brokers) {
   brokers.clear();
   std::vector<std::string> names;

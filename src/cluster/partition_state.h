@@ -104,6 +104,25 @@ std::optional<BrokerRegistration> parse_broker_registration(int32_t id, std::str
 std::optional<std::map<int32_t, std::vector<int32_t>>> parse_topic_assignment(
     std::string_view json);
 
+// A reassignment in progress on one partition, as /brokers/topics/<t> (version 2+) records it:
+// the partition's replicas are then the union of the old and the target ones.
+struct PartitionReassignment {
+  std::vector<int32_t> adding;    // target replicas that were not replicas before
+  std::vector<int32_t> removing;  // old replicas that are not in the target
+  bool operator==(const PartitionReassignment&) const = default;
+};
+
+// adding_replicas / removing_replicas of /brokers/topics/<t>, partition -> reassignment (only
+// partitions with a non-empty one); nullopt if the JSON is not a topic znode.
+std::optional<std::map<int32_t, PartitionReassignment>> parse_topic_reassignments(
+    std::string_view json);
+
+// `topic_json` (a /brokers/topics/<t> znode) with partition `partition`'s replicas and
+// reassignment replaced, every other field kept as it was; nullopt if it is not a topic znode.
+std::optional<std::string> update_topic_partition(std::string_view topic_json, int32_t partition,
+                                                  const std::vector<int32_t>& replicas,
+                                                  const PartitionReassignment& reassignment);
+
 // The brokers registered under /brokers/ids, by id, for replica placement (their racks) and
 // metadata (their endpoints). A registration that cannot be parsed is logged and listed with
 // its id only. kOk, or the store's error listing /brokers/ids (kNoNode: no broker ever started).

@@ -1,0 +1,88 @@
+"""Partition reassignment on a 3-broker cluster (AlterPartitionReassignments,
+ListPartitionReassignments): a partition moves to other brokers with its records, the old replica
+drops its log, and the requests' error cases."""
+
+from __future__ import annotations
+
+import reassign_wire as wire
+from kafka_wire import Conn, build_request
+from systest_helpers import consume_partition, create_topic, make_producer, unique_topic, wait_for
+from test_replication import partitions_of, produce_all
+
+NOT_CONTROLLER = 41
+UNKNOWN_TOPIC_OR_PARTITION = 3
+INVALID_REPLICA_ASSIGNMENT = 39
+NO_REASSIGNMENT_IN_PROGRESS = 85
+
+
+def controller_id(bootstrap: str) -> int:
+    from confluent_kafka.admin import AdminClient
+
+    return AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10).controller_id
+
+
+def connect(cluster, broker_id: int) -> Conn:
+    return Conn("127.0.0.1", cluster.broker_port(broker_id))
+
+
+def test_partition_moves_to_other_brokers_with_its_records(cluster3):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("move")
+    create_topic(bootstrap, topic, partitions=1, replication_factor=1)
+    (old,) = partitions_of(bootstrap, topic)[0][1]
+    values = [f"m{i}".encode() for i in range(300)]
+    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    target = sorted(b for b in (1, 2, 3) if b != old)
+
+    with connect(cluster3, controller_id(bootstrap)) as conn:
+        error, results = wire.alter(conn, {(topic, 0): target})
+        assert (error, results) == (0, {(topic, 0): 0})
+        wait_for(lambda: wire.list_moves(conn)[1] == {}, 60, "the move to finish")
+
+    wait_for(lambda: partitions_of(bootstrap, topic)[0][1:] == (target, target), 30,
+             f"replicas and ISR {target}")
+    got = consume_partition(bootstrap, topic, 0, expected=len(values))
+    assert [m.value() for m in got] == values
+    # The old replica dropped its log (renamed for deletion, then removed).
+    wait_for(lambda: not (cluster3.log_dir(old) / f"{topic}-0").exists(), 30, "the old log to go")
+    # And the new replicas take writes.
+    assert produce_all(bootstrap, topic, [b"after"]) == [None]
+
+
+def test_reassignment_errors(cluster3):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("moveerr")
+    create_topic(bootstrap, topic, partitions=1, replication_factor=1)
+    controller = controller_id(bootstrap)
+    other = next(b for b in (1, 2, 3) if b != controller)
+
+    with connect(cluster3, other) as conn:
+        error, results = wire.alter(conn, {(topic, 0): [1, 2]})
+        assert error == NOT_CONTROLLER and results == {}
+        assert wire.list_moves(conn)[0] == NOT_CONTROLLER
+
+    with connect(cluster3, controller) as conn:
+        _, results = wire.alter(conn, {
+            ("no-such-topic", 0): [1],
+            (topic, 7): [1],
+            (topic, 0): [1, 99],
+        })
+        assert results == {
+            ("no-such-topic", 0): UNKNOWN_TOPIC_OR_PARTITION,
+            (topic, 7): UNKNOWN_TOPIC_OR_PARTITION,
+            (topic, 0): INVALID_REPLICA_ASSIGNMENT,
+        }
+        assert wire.alter(conn, {(topic, 0): [2, 2]})[1] == {(topic, 0): INVALID_REPLICA_ASSIGNMENT}
+        assert wire.alter(conn, {(topic, 0): []})[1] == {(topic, 0): INVALID_REPLICA_ASSIGNMENT}
+        # Cancelling when nothing moves.
+        assert wire.alter(conn, {(topic, 0): None})[1] == {(topic, 0): NO_REASSIGNMENT_IN_PROGRESS}
+        assert wire.list_moves(conn) == (0, {})
+
+    # A malformed request closes the connection; the broker carries on.
+    with connect(cluster3, controller) as conn:
+        conn.send(build_request(wire.ALTER, 0, 5, b"\x00\x01", flexible=True))  # 2 of 4 bytes
+        assert conn.wait_closed()
+    with connect(cluster3, controller) as conn:
+        assert wire.list_moves(conn) == (0, {})
+    # Nothing was moved by any of this.
+    assert len(partitions_of(bootstrap, topic)[0][1]) == 1
