@@ -125,8 +125,10 @@ TopicResult Broker::delete_topic(const std::string& name) {
   return result;
 }
 
-TopicResult Broker::add_partitions(const std::string& name, int32_t count, bool validate_only) {
-  auto result = topics_->add_partitions(name, count, validate_only);
+TopicResult Broker::add_partitions(const std::string& name, int32_t count,
+                                   const std::vector<std::vector<int32_t>>& assignment,
+                                   bool validate_only) {
+  auto result = topics_->add_partitions(name, count, assignment, validate_only);
   if (result.error == ErrorCode::kNone && !validate_only) {
     result.error = replicas_->ensure_partitions(*result.topic);
     apply_initial_states(result);

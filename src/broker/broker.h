@@ -61,7 +61,10 @@ class Broker : private MetadataCache::Listener {
                            const std::vector<std::vector<int32_t>>& assignment,
                            const TopicConfigs& configs, bool validate_only);
   TopicResult delete_topic(const std::string& name);
-  TopicResult add_partitions(const std::string& name, int32_t count, bool validate_only);
+  // `assignment`, when not empty, gives the replicas of each new partition.
+  TopicResult add_partitions(const std::string& name, int32_t count,
+                             const std::vector<std::vector<int32_t>>& assignment,
+                             bool validate_only);
   // Replaces a topic's config overrides; running partitions take the new settings at once.
   TopicResult set_topic_configs(const std::string& name, const TopicConfigs& configs,
                                 bool validate_only);

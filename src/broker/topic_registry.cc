@@ -247,6 +247,7 @@ TopicResult TopicRegistry::remove(const std::string& name) {
 }
 
 TopicResult TopicRegistry::add_partitions(const std::string& name, int32_t new_count,
+                                          const std::vector<std::vector<int32_t>>& assignment,
                                           bool validate_only) {
   std::lock_guard write(write_mutex_);
   TopicPtr current = find(name);
@@ -268,9 +269,25 @@ TopicResult TopicRegistry::add_partitions(const std::string& name, int32_t new_c
     return {ErrorCode::kReassignmentInProgress,
             "A partition reassignment is in progress for the topic '" + name + "'.", nullptr};
   }
-  auto placed =
-      cluster::assign_added_partitions(live_brokers_(), current->replicas, new_count, rng_);
-  if (!placed.ok()) return {placed.error, placed.message, nullptr};
+  cluster::AssignmentResult placed;
+  if (assignment.empty()) {
+    placed = cluster::assign_added_partitions(live_brokers_(), current->replicas, new_count, rng_);
+    if (!placed.ok()) return {placed.error, placed.message, nullptr};
+  } else {
+    const auto added = new_count - current->partition_count();
+    if (static_cast<int32_t>(assignment.size()) != added) {
+      return {ErrorCode::kInvalidReplicaAssignment,
+              "Increasing the number of partitions by " + std::to_string(added) + " but " +
+                  std::to_string(assignment.size()) + " assignments provided.",
+              nullptr};
+    }
+    auto all = current->replicas;
+    all.insert(all.end(), assignment.begin(), assignment.end());
+    if (auto refused = check_assignment(all, live_brokers_())) {
+      return {ErrorCode::kInvalidReplicaAssignment, *refused, nullptr};
+    }
+    placed.replicas = assignment;
+  }
   auto grown = std::make_shared<TopicInfo>(*current);
   grown->replicas.insert(grown->replicas.end(), placed.replicas.begin(), placed.replicas.end());
   if (validate_only) return {ErrorCode::kNone, "", grown};

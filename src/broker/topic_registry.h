@@ -71,7 +71,11 @@ class TopicRegistry {
                      const std::vector<std::vector<int32_t>>& assignment,
                      const TopicConfigs& configs, bool validate_only);
   TopicResult remove(const std::string& name);
-  TopicResult add_partitions(const std::string& name, int32_t new_count, bool validate_only);
+  // Grows the topic to `new_count` partitions, placed as Kafka places them or, when
+  // `assignment` is not empty, on the replicas it gives for each new partition.
+  TopicResult add_partitions(const std::string& name, int32_t new_count,
+                             const std::vector<std::vector<int32_t>>& assignment,
+                             bool validate_only);
   // Replaces the topic's config overrides with `configs` (AlterConfigs semantics; incremental
   // changes are computed by the caller). Validated like CreateTopics configs: kInvalidConfig
   // naming the key. Persisted in /config/topics/<name> unless validate_only.

@@ -15,19 +15,13 @@ void handle_create_partitions(const RequestPtr& request) {
   for (const auto& topic : body.topics) {
     auto& out = response.results.emplace_back();
     out.name = topic.name;
-    TopicResult result;
-    if (topic.assignments && !topic.assignments->empty()) {
-      // Explicit placement of new partitions matters once there are several brokers.
-      for (const auto& a : *topic.assignments) {
-        if (a.broker_ids.size() != 1 || a.broker_ids[0] != broker.config().broker_id) {
-          result = {ErrorCode::kInvalidReplicaAssignment,
-                    "Replica assignment must name only the live broker", nullptr};
-        }
-      }
+    std::vector<std::vector<int32_t>> assignment;
+    if (topic.assignments) {
+      for (const auto& a : *topic.assignments)
+        assignment.push_back(a.broker_ids);
     }
-    if (result.error == ErrorCode::kNone) {
-      result = broker.add_partitions(topic.name, topic.count, body.validate_only);
-    }
+    const TopicResult result =
+        broker.add_partitions(topic.name, topic.count, assignment, body.validate_only);
     out.error_code = to_wire(result.error);
     if (!result.message.empty()) out.error_message = result.message;
   }
