@@ -41,6 +41,7 @@ class Broker : private MetadataCache::Listener {
   ReplicaManager& replicas() { return *replicas_; }
   Flusher& flusher() { return flusher_; }
   coordinator::GroupCoordinator& groups() { return *groups_; }
+  OffsetsTopic& offsets_topic() { return *offsets_topic_; }
   MetadataCache& metadata() { return *metadata_; }
   // The brokers clients are told about: the registered ones (this one alone while it has not
   // seen its own registration yet), each with its first advertised endpoint.
@@ -90,6 +91,10 @@ class Broker : private MetadataCache::Listener {
   void apply_initial_states(const TopicResult& result);
   void apply_partition_state(const std::string& topic, int32_t partition,
                              const PartitionLeadership& leadership);
+  // The group coordinator follows this broker's leadership of the __consumer_offsets partitions.
+  void follow_offsets_leadership(Partition& partition, Role before, Role after);
+  // A deleted topic's partitions are gone; for __consumer_offsets, its groups too.
+  void remove_partitions(const TopicInfo& topic);
   void write_isr(const std::shared_ptr<Partition>& partition, const IsrChange& change);
   void shrink_lagging_isrs();
   std::vector<cluster::BrokerPlacement> live_broker_placements() const;

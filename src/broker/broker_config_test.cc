@@ -87,6 +87,20 @@ TEST(BrokerConfigTest, BadValueNamesTheKey) {
   EXPECT_FALSE(parse({{"auto.create.topics.enable", "yes"}}, error));
 }
 
+TEST(BrokerConfigTest, OffsetsTopicReplicationFactor) {
+  std::string error;
+  auto config = parse({}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->groups.offsets_topic_replication_factor, 3);
+  config = parse({{"offsets.topic.replication.factor", "1"}}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->groups.offsets_topic_replication_factor, 1);
+  for (const char* bad : {"0", "-1", "32768", "three"}) {
+    EXPECT_FALSE(parse({{"offsets.topic.replication.factor", bad}}, error)) << bad;
+    EXPECT_NE(error.find("offsets.topic.replication.factor"), std::string::npos) << error;
+  }
+}
+
 TEST(BrokerConfigTest, OffsetsTopicSegmentBytes) {
   std::string error;
   auto config = parse({}, error);
