@@ -47,6 +47,10 @@ class Broker : private MetadataCache::Listener {
   // seen its own registration yet), each with its first advertised endpoint.
   std::vector<cluster::BrokerRegistration> live_brokers() const;
   cluster::Controller& controller() { return *controller_; }
+  // How many brokers are registered, read from the metadata store itself (not from this broker's
+  // cache, which may lag behind its watches): for decisions that last, such as a replication
+  // factor. At least 1.
+  size_t registered_broker_count() const;
 
   // A leader's ISR change (a follower caught up, or fell behind): written to the partition's
   // state znode off the network threads, then taken by the partition.

@@ -205,6 +205,14 @@ std::vector<cluster::BrokerRegistration> Broker::live_brokers() const {
   return brokers;
 }
 
+size_t Broker::registered_broker_count() const {
+  std::vector<cluster::BrokerRegistration> brokers;
+  if (cluster::read_registered_brokers(*store_, brokers) != cluster::StoreError::kOk) {
+    return live_brokers().size();
+  }
+  return std::max<size_t>(brokers.size(), 1);
+}
+
 std::vector<cluster::BrokerPlacement> Broker::live_broker_placements() const {
   std::vector<cluster::BrokerPlacement> placements;
   for (const auto& broker : metadata_->live_brokers())

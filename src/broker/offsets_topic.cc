@@ -24,7 +24,7 @@ int32_t OffsetsTopic::partition_count() const {
 }
 
 std::optional<int16_t> OffsetsTopic::replication_factor_now() const {
-  const auto live = static_cast<int64_t>(broker_.live_brokers().size());
+  const auto live = static_cast<int64_t>(broker_.registered_broker_count());
   if (live >= replication_factor_) return replication_factor_;
   if (live <= 1) return int16_t{1};
   return std::nullopt;
@@ -37,7 +37,7 @@ ErrorCode OffsetsTopic::ensure_topic() {
   const auto replication_factor = replication_factor_now();
   if (!replication_factor) {
     spdlog::warn("{} not created: offsets.topic.replication.factor={} but {} brokers registered",
-                 kOffsetsTopic, replication_factor_, broker_.live_brokers().size());
+                 kOffsetsTopic, replication_factor_, broker_.registered_broker_count());
     return ErrorCode::kCoordinatorNotAvailable;
   }
   auto result = broker_.create_topic(

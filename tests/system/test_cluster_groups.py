@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-import cluster
 import groups_wire as g
 import kafka_wire as w
 from systest_helpers import create_topic, make_producer, unique_topic, wait_for
@@ -219,43 +218,32 @@ def test_group_requests_to_another_broker_are_not_coordinator(cluster3):
     assert ask_coordinator(cluster3, other, group).node_id == coordinator
 
 
-@pytest.fixture
-def cluster3_rf1(broker_factory, zookeeper, request):
-    """Three brokers whose __consumer_offsets partitions have one replica each."""
-    brokers = cluster.Cluster(broker_factory, zookeeper, 3, cluster.chroot_for(request.node.name),
-                              {"offsets.topic.replication.factor": "1",
-                               "offsets.topic.num.partitions": "3"})
-    try:
-        brokers.start_all()
-        brokers.wait_registered([1, 2, 3])
-        yield brokers
-    finally:
-        brokers.stop_all()
-
-
-def test_offsets_partition_without_leader_is_coordinator_not_available(cluster3_rf1):
+# Each __consumer_offsets partition on one broker only: killing it leaves the partition leaderless.
+@pytest.mark.broker_config({"offsets.topic.replication.factor": "1",
+                            "offsets.topic.num.partitions": "3"})
+def test_offsets_partition_without_leader_is_coordinator_not_available(cluster3):
     group = unique_topic("lonely")
     topic = unique_topic("t")
-    create_topic(cluster3_rf1.bootstrap_servers(), topic, partitions=1, replication_factor=3)
-    coordinator = wait_coordinator(cluster3_rf1, group, [1, 2, 3])
-    with connect(cluster3_rf1, coordinator) as conn:
+    create_topic(cluster3.bootstrap_servers(), topic, partitions=1, replication_factor=3)
+    coordinator = wait_coordinator(cluster3, group, [1, 2, 3])
+    with connect(cluster3, coordinator) as conn:
         assert g.offset_commit(conn, group, -1, "", {(topic, 0): 9}) == {(topic, 0): g.ERR_NONE}
 
-    cluster3_rf1.kill(coordinator)
-    cluster3_rf1.wait_unregistered([coordinator])
+    cluster3.kill(coordinator)
+    cluster3.wait_unregistered([coordinator])
     other = next(b for b in (1, 2, 3) if b != coordinator)
-    wait_for(lambda: ask_coordinator(cluster3_rf1, other, group).error
+    wait_for(lambda: ask_coordinator(cluster3, other, group).error
              == g.ERR_COORDINATOR_NOT_AVAILABLE, 30, "the offsets partition to lose its leader")
-    answer = ask_coordinator(cluster3_rf1, other, group)
+    answer = ask_coordinator(cluster3, other, group)
     assert (answer.node_id, answer.port) == (-1, -1)
     assert "no leader" in answer.message
-    with connect(cluster3_rf1, other) as conn:
+    with connect(cluster3, other) as conn:
         assert g.offset_fetch(conn, group, {topic: [0]})[0] == g.ERR_NOT_COORDINATOR
         assert g.offset_commit(conn, group, -1, "", {(topic, 0): 10}) == {
             (topic, 0): g.ERR_NOT_COORDINATOR}
 
     # Its only replica comes back, leads again, and still has the commit.
-    cluster3_rf1.restart(coordinator)
-    cluster3_rf1.wait_registered([1, 2, 3])
-    assert wait_coordinator(cluster3_rf1, group, [1, 2, 3], timeout=60) == coordinator
-    assert fetch_committed(cluster3_rf1, coordinator, group, topic, 1) == {0: 9}
+    cluster3.restart(coordinator)
+    cluster3.wait_registered([1, 2, 3])
+    assert wait_coordinator(cluster3, group, [1, 2, 3], timeout=60) == coordinator
+    assert fetch_committed(cluster3, coordinator, group, topic, 1) == {0: 9}
