@@ -76,7 +76,15 @@ bool Broker::start(std::string& error) {
                                             [this] { return live_broker_placements(); });
   if (topics_->load(error) != ErrorCode::kNone) return false;
   replicas_ = std::make_unique<ReplicaManager>(*logs_, config_.broker_id);
+  // The coordinator first: following the cluster makes this broker lead offsets partitions,
+  // which the coordinator loads before the broker serves.
+  offsets_topic_ = std::make_unique<OffsetsTopic>(*this, config_.groups.offsets_topic_partitions,
+                                                  config_.groups.offsets_topic_replication_factor,
+                                                  config_.groups.offsets_topic_segment_bytes);
+  groups_ = std::make_unique<coordinator::GroupCoordinator>(config_.groups, *offsets_topic_);
+  groups_->start();
   if (!start_cluster(error)) return false;
+  groups_->wait_for_loads();
   if (config_.log_cleaner_enable && config_.log_cleaner_threads > 0) {
     cleaner_ = std::make_unique<storage::LogCleaner>(
         *logs_,
@@ -84,14 +92,6 @@ bool Broker::start(std::string& error) {
                                 config_.log_cleaner_backoff_ms});
     cleaner_->start();
   }
-  offsets_topic_ = std::make_unique<OffsetsTopic>(*this, config_.groups.offsets_topic_partitions,
-                                                  config_.groups.offsets_topic_segment_bytes);
-  groups_ = std::make_unique<coordinator::GroupCoordinator>(config_.groups, *offsets_topic_);
-  if (groups_->load() != ErrorCode::kNone) {
-    error = "cannot read the committed offsets in __consumer_offsets";
-    return false;
-  }
-  groups_->start();
   background_ = std::thread([this] { run_background_tasks(); });
   spdlog::info("broker {} started: cluster {}, {} topics", config_.broker_id, cluster_id_,
                topics_->all().size());
@@ -119,7 +119,7 @@ TopicResult Broker::create_topic(const std::string& name, int32_t partitions,
 TopicResult Broker::delete_topic(const std::string& name) {
   auto result = topics_->remove(name);
   if (result.error == ErrorCode::kNone) {
-    replicas_->remove_topic(*result.topic);
+    remove_partitions(*result.topic);
     spdlog::info("deleted topic {}", name);
   }
   return result;

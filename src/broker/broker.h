@@ -41,6 +41,7 @@ class Broker : private MetadataCache::Listener {
   ReplicaManager& replicas() { return *replicas_; }
   Flusher& flusher() { return flusher_; }
   coordinator::GroupCoordinator& groups() { return *groups_; }
+  OffsetsTopic& offsets_topic() { return *offsets_topic_; }
   MetadataCache& metadata() { return *metadata_; }
   // Why a request for `topic`-`partition` cannot be served here: kNone when this broker leads
   // it, kNotLeaderOrFollower when the partition exists but another broker leads it (or none),
@@ -51,6 +52,10 @@ class Broker : private MetadataCache::Listener {
   // seen its own registration yet), each with its first advertised endpoint.
   std::vector<cluster::BrokerRegistration> live_brokers() const;
   cluster::Controller& controller() { return *controller_; }
+  // How many brokers are registered, read from the metadata store itself (not from this broker's
+  // cache, which may lag behind its watches): for decisions that last, such as a replication
+  // factor. At least 1.
+  size_t registered_broker_count() const;
 
   // A leader's ISR change (a follower caught up, or fell behind): written to the partition's
   // state znode off the network threads, then taken by the partition.
@@ -98,6 +103,10 @@ class Broker : private MetadataCache::Listener {
   void apply_initial_states(const TopicResult& result);
   void apply_partition_state(const std::string& topic, int32_t partition,
                              const PartitionLeadership& leadership);
+  // The group coordinator follows this broker's leadership of the __consumer_offsets partitions.
+  void follow_offsets_leadership(Partition& partition, Role before, Role after);
+  // A deleted topic's partitions are gone; for __consumer_offsets, its groups too.
+  void remove_partitions(const TopicInfo& topic);
   void write_isr(const std::shared_ptr<Partition>& partition, const IsrChange& change);
   void shrink_lagging_isrs();
   std::vector<cluster::BrokerPlacement> live_broker_placements() const;

@@ -88,7 +88,7 @@ void Broker::on_topic_changed(const std::string& name) {
       for (int32_t p = 0; p < before->partition_count(); ++p) {
         if (auto partition = replicas_->get(name, p)) fetchers_->unfollow(*partition);
       }
-      replicas_->remove_topic(*before);
+      remove_partitions(*before);
       spdlog::info("topic {} deleted", name);
     }
     metadata_->track_partitions(name, 0);
@@ -147,6 +147,7 @@ void Broker::apply_partition_state(const std::string& topic, int32_t index,
   } else if (before == Role::kFollower) {
     fetchers_->unfollow(*partition);
   }
+  if (topic == kOffsetsTopic) follow_offsets_leadership(*partition, before, after);
   if (before != after) {
     spdlog::info("{}-{}: {} (leader {}, epoch {}, isr [{}])", topic, index,
                  after == Role::kLeader     ? "leader"
@@ -155,6 +156,24 @@ void Broker::apply_partition_state(const std::string& topic, int32_t index,
                  leadership.state.leader, leadership.state.leader_epoch,
                  fmt::join(leadership.state.isr, ","));
   }
+}
+
+// The coordinator reads a newly led partition on its own loader thread, never on this one.
+void Broker::follow_offsets_leadership(Partition& partition, Role before, Role after) {
+  if (after == Role::kLeader && before != Role::kLeader) {
+    auto& log = partition.log();
+    groups_->begin_leading(partition.index(), log.log_end_offset() > log.log_start_offset());
+  } else if (before == Role::kLeader && after != Role::kLeader) {
+    groups_->stop_leading(partition.index());
+  }
+}
+
+void Broker::remove_partitions(const TopicInfo& topic) {
+  if (topic.name == kOffsetsTopic) {
+    for (int32_t p = 0; p < topic.partition_count(); ++p)
+      groups_->stop_leading(p);
+  }
+  replicas_->remove_topic(topic);
 }
 
 void Broker::propose_isr(std::shared_ptr<Partition> partition, IsrChange change) {
@@ -214,6 +233,14 @@ std::vector<cluster::BrokerRegistration> Broker::live_brokers() const {
                        .endpoints = {{self.listener_name, "PLAINTEXT", self.host, self.port}}});
   }
   return brokers;
+}
+
+size_t Broker::registered_broker_count() const {
+  std::vector<cluster::BrokerRegistration> brokers;
+  if (cluster::read_registered_brokers(*store_, brokers) != cluster::StoreError::kOk) {
+    return live_brokers().size();
+  }
+  return std::max<size_t>(brokers.size(), 1);
 }
 
 std::vector<cluster::BrokerPlacement> Broker::live_broker_placements() const {

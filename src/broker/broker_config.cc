@@ -159,6 +159,8 @@ const std::map<std::string, Setter, std::less<>>& broker_keys() {
        group_setting(&coordinator::GroupConfig::max_session_timeout_ms, 0, kInt32Max)},
       {"offsets.topic.num.partitions",
        group_setting(&coordinator::GroupConfig::offsets_topic_partitions, 1, 10000)},
+      {"offsets.topic.replication.factor",
+       group_setting(&coordinator::GroupConfig::offsets_topic_replication_factor, 1, 32767)},
       // 14: the smallest segment.bytes a topic may have (one batch header and a little more).
       {"offsets.topic.segment.bytes",
        group_setting(&coordinator::GroupConfig::offsets_topic_segment_bytes, 14, kInt32Max)},

@@ -87,18 +87,32 @@ TEST(BrokerConfigTest, BadValueNamesTheKey) {
   EXPECT_FALSE(parse({{"auto.create.topics.enable", "yes"}}, error));
 }
 
-TEST(BrokerConfigTest, OffsetsTopicSegmentBytes) {
+// An integer setting of the offsets topic: its default, a value taken, and values refused with
+// an error naming the key.
+template <typename T>
+void expect_offsets_topic_key(const std::string& key, T coordinator::GroupConfig::*member,
+                              T default_value, const std::string& good, T good_value,
+                              std::initializer_list<const char*> bad_values) {
   std::string error;
   auto config = parse({}, error);
   ASSERT_TRUE(config) << error;
-  EXPECT_EQ(config->groups.offsets_topic_segment_bytes, 104857600);
-  config = parse({{"offsets.topic.segment.bytes", "4096"}}, error);
+  EXPECT_EQ(config->groups.*member, default_value) << key;
+  config = parse({{key, good}}, error);
   ASSERT_TRUE(config) << error;
-  EXPECT_EQ(config->groups.offsets_topic_segment_bytes, 4096);
-  for (const char* bad : {"13", "-1", "2147483648", "big"}) {
-    EXPECT_FALSE(parse({{"offsets.topic.segment.bytes", bad}}, error)) << bad;
-    EXPECT_NE(error.find("offsets.topic.segment.bytes"), std::string::npos) << error;
+  EXPECT_EQ(config->groups.*member, good_value) << key;
+  for (const char* bad : bad_values) {
+    EXPECT_FALSE(parse({{key, bad}}, error)) << key << "=" << bad;
+    EXPECT_NE(error.find(key), std::string::npos) << error;
   }
+}
+
+TEST(BrokerConfigTest, OffsetsTopicSettings) {
+  expect_offsets_topic_key<int16_t>("offsets.topic.replication.factor",
+                                    &coordinator::GroupConfig::offsets_topic_replication_factor, 3,
+                                    "1", 1, {"0", "-1", "32768", "three"});
+  expect_offsets_topic_key<int32_t>("offsets.topic.segment.bytes",
+                                    &coordinator::GroupConfig::offsets_topic_segment_bytes,
+                                    104857600, "4096", 4096, {"13", "-1", "2147483648", "big"});
 }
 
 TEST(BrokerConfigTest, UnknownKeysWarn) {

@@ -5,38 +5,67 @@
 #include <chrono>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "broker/broker.h"
 
 namespace gregor::broker {
 
-OffsetsTopic::OffsetsTopic(Broker& broker, int32_t default_partitions, int32_t segment_bytes)
-    : broker_(broker), partitions_(default_partitions), segment_bytes_(segment_bytes) {
-  if (auto topic = broker_.topics().find(kOffsetsTopic)) partitions_ = topic->partition_count();
+OffsetsTopic::OffsetsTopic(Broker& broker, int32_t default_partitions, int16_t replication_factor,
+                           int32_t segment_bytes)
+    : broker_(broker),
+      default_partitions_(default_partitions),
+      replication_factor_(replication_factor),
+      segment_bytes_(segment_bytes) {}
+
+int32_t OffsetsTopic::partition_count() const {
+  auto topic = broker_.topics().find(kOffsetsTopic);
+  return topic ? topic->partition_count() : default_partitions_;
+}
+
+std::optional<int16_t> OffsetsTopic::replication_factor_now() const {
+  const auto live = static_cast<int64_t>(broker_.registered_broker_count());
+  if (live >= replication_factor_) return replication_factor_;
+  if (live <= 1) return int16_t{1};
+  return std::nullopt;
 }
 
 ErrorCode OffsetsTopic::ensure_topic() {
   if (broker_.topics().find(kOffsetsTopic)) return ErrorCode::kNone;
   std::lock_guard lock(create_mutex_);
   if (broker_.topics().find(kOffsetsTopic)) return ErrorCode::kNone;
+  const auto replication_factor = replication_factor_now();
+  if (!replication_factor) {
+    spdlog::warn("{} not created: offsets.topic.replication.factor={} but {} brokers registered",
+                 kOffsetsTopic, replication_factor_, broker_.registered_broker_count());
+    return ErrorCode::kCoordinatorNotAvailable;
+  }
   auto result = broker_.create_topic(
-      kOffsetsTopic, partitions_.load(), 1, {},
+      kOffsetsTopic, default_partitions_, *replication_factor, {},
       {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(segment_bytes_)}}, false);
+  // Created through another broker meanwhile: this one learns of it through its watch.
   if (result.error == ErrorCode::kTopicAlreadyExists) return ErrorCode::kNone;
-  return result.error;
+  return result.error == ErrorCode::kNone ? result.error : ErrorCode::kCoordinatorNotAvailable;
 }
 
+// Acknowledged as a produce with acks=all: durable on this broker, then on every ISR member.
+// Losing the leadership first is NOT_COORDINATOR: the client looks for the new coordinator.
 void OffsetsTopic::append(int32_t partition_index, std::vector<uint8_t> batch,
                           std::function<void(ErrorCode)> done) {
-  if (ensure_topic() != ErrorCode::kNone) return done(ErrorCode::kCoordinatorNotAvailable);
   auto partition = broker_.replicas().get(kOffsetsTopic, partition_index);
-  if (!partition) return done(ErrorCode::kCoordinatorNotAvailable);
+  if (!partition) return done(ErrorCode::kNotCoordinator);
   using namespace std::chrono;
   const int64_t now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   const auto result = partition->append(batch, now);
+  if (result.error == ErrorCode::kNotLeaderOrFollower) return done(ErrorCode::kNotCoordinator);
   if (result.error != ErrorCode::kNone) return done(result.error);
+  const int64_t end = result.last_offset + 1;
   broker_.flusher().await_durable(
-      partition->shared_log(), result.last_offset + 1, [done = std::move(done)](bool durable) {
-        done(durable ? ErrorCode::kNone : ErrorCode::kKafkaStorageError);
+      partition->shared_log(), end, [partition, end, done = std::move(done)](bool durable) {
+        if (!durable) return done(ErrorCode::kKafkaStorageError);
+        partition->await_high_watermark(end, [done](ErrorCode error) {
+          done(error == ErrorCode::kNone ? error : ErrorCode::kNotCoordinator);
+        });
       });
 }
 

@@ -59,6 +59,7 @@ void GroupCoordinator::start() {
   std::lock_guard lock(mutex_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { run(); });
+  loader_ = std::thread([this] { run_loader(); });
 }
 
 void GroupCoordinator::run() {
@@ -78,6 +79,8 @@ void GroupCoordinator::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     wake_.notify_all();
+    load_wake_.notify_all();
+    loads_done_.notify_all();
     for (auto& [id, group] : groups_) {
       for (auto& [member_id, member] : group->members) {
         if (auto cb = std::exchange(member.awaiting_join, nullptr)) {
@@ -90,6 +93,7 @@ void GroupCoordinator::stop() {
     }
   }
   if (thread_.joinable()) thread_.join();
+  if (loader_.joinable()) loader_.join();
   for (auto& action : out)
     action();
 }
@@ -100,7 +104,11 @@ Group* GroupCoordinator::find(const std::string& group_id) {
 }
 
 Group& GroupCoordinator::get_or_create(const std::string& group_id) {
-  auto& slot = groups_[group_id];
+  return get_or_create(groups_, group_id);
+}
+
+Group& GroupCoordinator::get_or_create(Groups& groups, const std::string& group_id) {
+  auto& slot = groups[group_id];
   if (!slot) {
     slot = std::make_unique<Group>();
     slot->id = group_id;
@@ -126,9 +134,14 @@ void GroupCoordinator::join(JoinParams params, JoinCallback done) {
     return done(join_error(ErrorCode::kInvalidSessionTimeout, params.member_id));
   }
   if (params.rebalance_timeout_ms < 0) params.rebalance_timeout_ms = params.session_timeout_ms;
+  prepare_storage();
   Actions out;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (const ErrorCode error = ownership_error(params.group_id); error != ErrorCode::kNone) {
+      lock.unlock();
+      return done(join_error(error, params.member_id));
+    }
     Group* group = find(params.group_id);
     if (!group && !params.member_id.empty()) {
       done(join_error(ErrorCode::kUnknownMemberId, params.member_id));
@@ -415,13 +428,16 @@ ErrorCode GroupCoordinator::check_member(const Group& group, int32_t generation,
 
 void GroupCoordinator::sync(SyncParams params, SyncCallback done) {
   if (!valid_group_id(params.group_id, false)) return done(sync_error(ErrorCode::kInvalidGroupId));
+  prepare_storage();
   Actions out;
   {
     std::lock_guard lock(mutex_);
     Group* group = find(params.group_id);
-    ErrorCode error =
-        group ? check_member(*group, params.generation, params.member_id, params.instance_id)
-              : ErrorCode::kUnknownMemberId;
+    ErrorCode error = ownership_error(params.group_id);
+    if (error == ErrorCode::kNone) {
+      error = group ? check_member(*group, params.generation, params.member_id, params.instance_id)
+                    : ErrorCode::kUnknownMemberId;
+    }
     if (error == ErrorCode::kNone &&
         ((params.protocol_type && *params.protocol_type != group->protocol_type) ||
          (params.protocol_name && *params.protocol_name != group->protocol_name))) {
@@ -473,7 +489,7 @@ void GroupCoordinator::finish_sync(const std::string& group_id, int32_t generati
     if (stored != ErrorCode::kNone) {
       for (auto& [id, member] : group->members) {
         if (auto cb = std::exchange(member.awaiting_sync, nullptr)) {
-          out.push_back([cb] { cb(sync_error(ErrorCode::kCoordinatorNotAvailable)); });
+          out.push_back([cb, stored] { cb(sync_error(store_failure(stored))); });
         }
       }
       prepare_rebalance(*group, out);
@@ -501,7 +517,9 @@ ErrorCode GroupCoordinator::heartbeat(const std::string& group_id, int32_t gener
                                       const std::string& member_id,
                                       const std::optional<std::string>& instance_id) {
   if (!valid_group_id(group_id, false)) return ErrorCode::kInvalidGroupId;
+  prepare_storage();
   std::lock_guard lock(mutex_);
+  if (const ErrorCode error = ownership_error(group_id); error != ErrorCode::kNone) return error;
   Group* group = find(group_id);
   if (!group || group->state == GroupState::kEmpty) return ErrorCode::kUnknownMemberId;
   const ErrorCode error = check_member(*group, generation, member_id, instance_id);
@@ -518,9 +536,12 @@ LeaveResult GroupCoordinator::leave(const std::string& group_id,
     result.error = ErrorCode::kInvalidGroupId;
     return result;
   }
+  prepare_storage();
   Actions out;
   {
     std::lock_guard lock(mutex_);
+    result.error = ownership_error(group_id);
+    if (result.error != ErrorCode::kNone) return result;
     Group* group = find(group_id);
     for (const auto& leaving : members) {
       ErrorCode error = ErrorCode::kNone;

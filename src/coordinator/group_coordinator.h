@@ -1,6 +1,11 @@
 // The group coordinator: Kafka's classic consumer-group protocol (JoinGroup, SyncGroup,
-// Heartbeat, LeaveGroup), committed offsets, and group administration, for every group (a
-// single broker coordinates them all).
+// Heartbeat, LeaveGroup), committed offsets, and group administration, for the groups whose
+// __consumer_offsets partition this broker leads (on a single broker: all of them).
+//
+// Leadership: the broker tells the coordinator when it starts and stops leading an offsets
+// partition (begin_leading / stop_leading). A partition it starts leading is read back by the
+// coordinator's loader thread; until then its groups' requests get COORDINATOR_LOAD_IN_PROGRESS.
+// Groups of partitions it does not lead get NOT_COORDINATOR.
 //
 // Who calls it: the API handlers in broker/handlers, on network threads. Requests that must
 // wait (a JoinGroup until every member has rejoined, a SyncGroup until the leader's assignment
@@ -14,6 +19,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -65,6 +71,12 @@ struct OffsetCommit {
   CommittedOffset value;
 };
 
+// OffsetFetch of one group: the error is the group's (NOT_COORDINATOR, ...), else the offsets.
+struct FetchedOffsets {
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<OffsetCommit> offsets;
+};
+
 struct GroupOverview {
   std::string group_id;
   std::string protocol_type;
@@ -88,6 +100,12 @@ struct GroupDescription {
   std::vector<MemberInfo> members;
 };
 
+// ListGroups: COORDINATOR_LOAD_IN_PROGRESS while a partition is being read, as Kafka answers.
+struct GroupListing {
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<GroupOverview> groups;
+};
+
 // Kafka accepts any group id except an empty one (for the membership APIs); Gregor also refuses
 // ids too long for the int16-length strings of the __consumer_offsets records.
 inline constexpr size_t kMaxGroupIdBytes = 32767;
@@ -103,9 +121,19 @@ class GroupCoordinator {
   GroupCoordinator(GroupConfig config, OffsetsLog& log, Clock steady = {}, Clock wall = {});
   ~GroupCoordinator();
 
-  // Reads every __consumer_offsets partition back into memory. Call once, before requests.
+  // Leads every __consumer_offsets partition and reads them all now, on the calling thread: a
+  // coordinator without a broker's leadership (unit tests).
   ErrorCode load();
-  // Starts / stops the timer thread. stop() answers every waiting request with
+  // This broker now leads offsets partition `partition`: its groups are read by the loader
+  // thread (at once, when `has_records` is false) and served once read. Idempotent. Any thread
+  // but never under a lock the coordinator's callbacks take.
+  void begin_leading(int32_t partition, bool has_records);
+  // This broker no longer leads `partition` (follower, deleted, offline): its groups are
+  // dropped, their waiting requests answered NOT_COORDINATOR. Idempotent.
+  void stop_leading(int32_t partition);
+  // Blocks until every load begun so far is done (start-up: the broker serves afterwards).
+  void wait_for_loads();
+  // Starts / stops the timer and loader threads. stop() answers every waiting request with
   // COORDINATOR_NOT_AVAILABLE so that no request is left hanging at shutdown.
   void start();
   void stop();
@@ -124,15 +152,15 @@ class GroupCoordinator {
                       const std::optional<std::string>& instance_id,
                       std::vector<OffsetCommit> offsets, std::function<void(ErrorCode)> done);
   // nullopt partitions: every committed offset of the group. Missing ones come back as -1.
-  std::vector<OffsetCommit> fetch_offsets(
-      const std::string& group_id, const std::optional<std::vector<TopicPartition>>& partitions);
+  FetchedOffsets fetch_offsets(const std::string& group_id,
+                               const std::optional<std::vector<TopicPartition>>& partitions);
   // OffsetDelete: `done` gets the group-level error and one error per partition, once the
   // tombstones are durable (or failed to be stored: then that error is the group's).
   using DeleteOffsetsCallback = std::function<void(ErrorCode, std::vector<ErrorCode>)>;
   void delete_offsets(const std::string& group_id, const std::vector<TopicPartition>& partitions,
                       DeleteOffsetsCallback done);
 
-  std::vector<GroupOverview> list_groups();
+  GroupListing list_groups();
   GroupDescription describe(const std::string& group_id);
   // DeleteGroups of one group; `done` runs once its tombstones are durable.
   void delete_group(const std::string& group_id, std::function<void(ErrorCode)> done);
@@ -141,10 +169,31 @@ class GroupCoordinator {
 
  private:
   using Actions = std::vector<std::function<void()>>;
-  class Locked;
+  using Groups = std::map<std::string, std::unique_ptr<Group>>;
+  enum class Ownership : uint8_t { kNone, kLoading, kLoaded };
+  struct OffsetsPartition {
+    Ownership ownership = Ownership::kNone;
+    uint64_t term = 0;  // changes on every begin/stop: a load of an older term is discarded
+  };
+  struct LoadTask {
+    int32_t partition;
+    uint64_t term;
+  };
 
   Group* find(const std::string& group_id);
   Group& get_or_create(const std::string& group_id);
+  Group& get_or_create(Groups& groups, const std::string& group_id);
+  int32_t partition_of(const std::string& group_id) const;
+  // Under the mutex: why this coordinator cannot serve `group_id` now (kNone if it can).
+  ErrorCode ownership_error(const std::string& group_id) const;
+  // Without the mutex: creates the offsets topic if needed (its leadership then arrives through
+  // begin_leading), so that the first request of a single broker finds its partitions led.
+  void prepare_storage();
+  void run_loader();
+  // Without the mutex: the groups stored in `partition`, read from its log.
+  Groups read_partition(int32_t partition, ErrorCode& error);
+  void finish_load(const LoadTask& task, ErrorCode error, Groups loaded);
+  void drop_groups(int32_t partition, Actions& out);
   void join_new_member(Group& group, JoinParams& params, JoinCallback& done, Actions& out);
   void join_known_member(Group& group, JoinParams& params, JoinCallback& done, Actions& out);
   void add_member_and_rebalance(Group& group, const std::string& id, JoinParams& params,
@@ -166,7 +215,8 @@ class GroupCoordinator {
   void append_records(const std::string& group_id,
                       std::vector<std::pair<Bytes, std::optional<Bytes>>> records,
                       std::function<void(ErrorCode)> done, Actions& out);
-  void apply_record(protocol::ByteView key, std::optional<protocol::ByteView> value);
+  void apply_record(Groups& groups, protocol::ByteView key,
+                    std::optional<protocol::ByteView> value);
   void restore_group(Group& group, const GroupValue& value);
   ErrorCode check_member(const Group& group, int32_t generation, const std::string& member_id,
                          const std::optional<std::string>& instance_id) const;
@@ -177,13 +227,19 @@ class GroupCoordinator {
   const Clock steady_;
   const Clock wall_;
 
-  std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<Group>> groups_;
+  mutable std::mutex mutex_;
+  Groups groups_;  // of the loaded partitions only
+  std::map<int32_t, OffsetsPartition> partitions_;
+  uint64_t last_term_ = 0;
+  std::deque<LoadTask> loads_;  // the loader's queue; the front is the one being read
   int64_t next_retention_check_ms_ = 0;
 
   std::condition_variable wake_;
+  std::condition_variable load_wake_;
+  std::condition_variable loads_done_;
   bool stopping_ = false;
   std::thread thread_;
+  std::thread loader_;
 };
 
 }  // namespace gregor::coordinator

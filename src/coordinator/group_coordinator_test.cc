@@ -16,6 +16,7 @@ class GroupCoordinatorTest : public ::testing::Test {
     config.initial_rebalance_delay_ms = initial_delay;
     coordinator = std::make_unique<GroupCoordinator>(
         config, log, [this] { return now; }, [this] { return wall; });
+    coordinator->load();  // leads every partition, as a single broker does
   }
 
   JoinParams params(const std::string& member, std::string protocol = "range",
@@ -294,16 +295,16 @@ TEST_F(GroupCoordinatorTest, OffsetCommitChecksMembershipAndPersists) {
   EXPECT_EQ(commit(-1, "", 6), ErrorCode::kUnknownMemberId);  // group in use
   EXPECT_EQ(commit(1, a, 7), ErrorCode::kNone);
   auto fetched = coordinator->fetch_offsets("g", std::vector<TopicPartition>{{"t", 0}, {"t", 1}});
-  ASSERT_EQ(fetched.size(), 2u);
-  EXPECT_EQ(fetched[0].value.offset, 7);
-  EXPECT_EQ(fetched[0].value.metadata, "m");
-  EXPECT_EQ(fetched[1].value.offset, -1);
+  ASSERT_EQ(fetched.offsets.size(), 2u);
+  EXPECT_EQ(fetched.offsets[0].value.offset, 7);
+  EXPECT_EQ(fetched.offsets[0].value.metadata, "m");
+  EXPECT_EQ(fetched.offsets[1].value.offset, -1);
 
   // A new coordinator over the same log finds the offsets again.
   GroupCoordinator reloaded(
       GroupConfig{}, log, [this] { return now; }, [this] { return wall; });
   ASSERT_EQ(reloaded.load(), ErrorCode::kNone);
-  auto all = reloaded.fetch_offsets("g", std::nullopt);
+  auto all = reloaded.fetch_offsets("g", std::nullopt).offsets;
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].value.offset, 7);
   EXPECT_EQ(reloaded.describe("g").state, GroupState::kStable);  // the member is restored
@@ -366,11 +367,11 @@ TEST_F(GroupCoordinatorTest, DeleteGroupWritesTombstonesAndRetentionExpiresOffse
 
   wall += GroupConfig{}.offsets_retention_ms + 1;
   coordinator->tick();
-  EXPECT_TRUE(coordinator->fetch_offsets("simple", std::nullopt).empty());
+  EXPECT_TRUE(coordinator->fetch_offsets("simple", std::nullopt).offsets.empty());
   GroupCoordinator reloaded(
       GroupConfig{}, log, [this] { return now; }, [this] { return wall; });
   ASSERT_EQ(reloaded.load(), ErrorCode::kNone);
-  EXPECT_TRUE(reloaded.list_groups().empty());
+  EXPECT_TRUE(reloaded.list_groups().groups.empty());
 }
 
 TEST_F(GroupCoordinatorTest, OffsetDeleteRefusesTopicsTheMembersSubscribeTo) {
@@ -388,7 +389,7 @@ TEST_F(GroupCoordinatorTest, OffsetDeleteRefusesTopicsTheMembersSubscribeTo) {
   std::vector<ErrorCode> errors;
   EXPECT_EQ(delete_offsets("g", {{"t", 0}, {"u", 0}}, errors), ErrorCode::kNone);
   EXPECT_EQ(errors, (std::vector<ErrorCode>{ErrorCode::kGroupSubscribedToTopic, ErrorCode::kNone}));
-  EXPECT_EQ(coordinator->fetch_offsets("g", std::nullopt).size(), 1u);
+  EXPECT_EQ(coordinator->fetch_offsets("g", std::nullopt).offsets.size(), 1u);
   EXPECT_EQ(delete_offsets("nope", {{"t", 0}}, errors), ErrorCode::kGroupIdNotFound);
   EXPECT_FALSE(valid_group_id("", false));
   EXPECT_TRUE(valid_group_id("", true));

@@ -1,5 +1,5 @@
-// GroupCoordinator: committed offsets, the __consumer_offsets records, loading at start-up,
-// offset retention and group administration. Membership is in group_coordinator.cc.
+// GroupCoordinator: committed offsets, the __consumer_offsets records, offset retention and
+// group administration. Membership is in group_coordinator.cc, loading in group_loading.cc.
 #include "coordinator/group_coordinator.h"
 
 #include <spdlog/spdlog.h>
@@ -7,11 +7,6 @@
 #include "protocol/records.h"
 
 namespace gregor::coordinator {
-namespace {
-
-constexpr size_t kMaxDecompressed = 64 << 20;
-
-}  // namespace
 
 void GroupCoordinator::append_records(const std::string& group_id,
                                       std::vector<std::pair<Bytes, std::optional<Bytes>>> records,
@@ -75,6 +70,7 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, int32_t gener
                                       const std::optional<std::string>& instance_id,
                                       std::vector<OffsetCommit> offsets,
                                       std::function<void(ErrorCode)> done) {
+  prepare_storage();
   Actions out;
   {
     std::lock_guard lock(mutex_);
@@ -82,6 +78,8 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, int32_t gener
     ErrorCode error = ErrorCode::kNone;
     if (!valid_group_id(group_id, true)) {
       error = ErrorCode::kInvalidGroupId;
+    } else if (const ErrorCode owner = ownership_error(group_id); owner != ErrorCode::kNone) {
+      error = owner;
     } else if (!group) {
       // Without a group, only a consumer that does not use group management may commit.
       if (generation >= 0) error = ErrorCode::kIllegalGeneration;
@@ -114,13 +112,16 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, int32_t gener
       append_records(
           group_id, std::move(records),
           [this, group_id, offsets = std::move(offsets), done](ErrorCode stored) {
+            // Stored means on the ISR; kept in memory only while this broker still leads.
             if (stored == ErrorCode::kNone) {
               std::lock_guard lock(mutex_);
-              Group& g = get_or_create(group_id);
-              for (const auto& commit : offsets)
-                g.offsets[{commit.topic, commit.partition}] = commit.value;
+              if (ownership_error(group_id) == ErrorCode::kNone) {
+                Group& g = get_or_create(group_id);
+                for (const auto& commit : offsets)
+                  g.offsets[{commit.topic, commit.partition}] = commit.value;
+              }
             }
-            done(stored == ErrorCode::kNone ? stored : ErrorCode::kCoordinatorNotAvailable);
+            done(store_failure(stored));
           },
           out);
     }
@@ -129,15 +130,18 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, int32_t gener
     action();
 }
 
-std::vector<OffsetCommit> GroupCoordinator::fetch_offsets(
+FetchedOffsets GroupCoordinator::fetch_offsets(
     const std::string& group_id, const std::optional<std::vector<TopicPartition>>& partitions) {
+  prepare_storage();
   std::lock_guard lock(mutex_);
+  FetchedOffsets result;
+  result.error = ownership_error(group_id);
+  if (result.error != ErrorCode::kNone) return result;
   const Group* group = find(group_id);
-  std::vector<OffsetCommit> result;
   if (!partitions) {
     if (!group) return result;
     for (const auto& [tp, value] : group->offsets)
-      result.push_back({tp.first, tp.second, value});
+      result.offsets.push_back({tp.first, tp.second, value});
     return result;
   }
   for (const auto& tp : *partitions) {
@@ -145,7 +149,7 @@ std::vector<OffsetCommit> GroupCoordinator::fetch_offsets(
     if (group) {
       if (auto it = group->offsets.find(tp); it != group->offsets.end()) entry.value = it->second;
     }
-    result.push_back(std::move(entry));
+    result.offsets.push_back(std::move(entry));
   }
   return result;
 }
@@ -157,10 +161,14 @@ void GroupCoordinator::delete_offsets(const std::string& group_id,
   ErrorCode error = ErrorCode::kNone;
   std::vector<ErrorCode> partition_errors;
   bool appending = false;
+  prepare_storage();
   {
     std::lock_guard lock(mutex_);
     Group* group = find(group_id);
-    if (!group) {
+    error = ownership_error(group_id);
+    if (error != ErrorCode::kNone) {
+      // Served by the partition's leader only.
+    } else if (!group) {
       error = ErrorCode::kGroupIdNotFound;
     } else if (group->state != GroupState::kEmpty && group->protocol_type != "consumer") {
       error = ErrorCode::kNonEmptyGroup;
@@ -190,18 +198,25 @@ void GroupCoordinator::delete_offsets(const std::string& group_id,
     action();
 }
 
-std::vector<GroupOverview> GroupCoordinator::list_groups() {
+GroupListing GroupCoordinator::list_groups() {
   std::lock_guard lock(mutex_);
-  std::vector<GroupOverview> result;
+  GroupListing result;
+  for (const auto& [partition, state] : partitions_) {
+    if (state.ownership == Ownership::kLoading)
+      result.error = ErrorCode::kCoordinatorLoadInProgress;
+  }
   for (const auto& [id, group] : groups_)
-    result.push_back({id, group->protocol_type, group->state});
+    result.groups.push_back({id, group->protocol_type, group->state});
   return result;
 }
 
 GroupDescription GroupCoordinator::describe(const std::string& group_id) {
+  prepare_storage();
   std::lock_guard lock(mutex_);
   GroupDescription result;
   result.group_id = group_id;
+  result.error = ownership_error(group_id);
+  if (result.error != ErrorCode::kNone) return result;
   const Group* group = find(group_id);
   if (!group) return result;  // Kafka describes an unknown group as Dead, without an error
   result.state = group->state;
@@ -223,11 +238,16 @@ GroupDescription GroupCoordinator::describe(const std::string& group_id) {
 
 void GroupCoordinator::delete_group(const std::string& group_id,
                                     std::function<void(ErrorCode)> done) {
+  prepare_storage();
   Actions out;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    const ErrorCode error = ownership_error(group_id);
     Group* group = find(group_id);
-    if (!group) return done(ErrorCode::kGroupIdNotFound);
+    if (error != ErrorCode::kNone || !group) {
+      lock.unlock();
+      return done(error != ErrorCode::kNone ? error : ErrorCode::kGroupIdNotFound);
+    }
     if (group->state != GroupState::kEmpty || !group->pending_members.empty()) {
       return done(ErrorCode::kNonEmptyGroup);
     }
@@ -278,83 +298,6 @@ void GroupCoordinator::expire_offsets(Actions& out) {
     }
     it = forget ? groups_.erase(it) : std::next(it);
   }
-}
-
-void GroupCoordinator::apply_record(protocol::ByteView key_bytes,
-                                    std::optional<protocol::ByteView> value_bytes) {
-  auto key = decode_key(key_bytes);
-  if (!key) return;
-  if (auto* offset_key = std::get_if<OffsetKey>(&*key)) {
-    const TopicPartition tp{offset_key->topic, offset_key->partition};
-    if (!value_bytes) {
-      if (Group* group = find(offset_key->group)) group->offsets.erase(tp);
-      return;
-    }
-    if (auto value = decode_offset_value(*value_bytes)) {
-      get_or_create(offset_key->group).offsets[tp] = {value->offset, value->leader_epoch,
-                                                      value->metadata, value->commit_timestamp};
-    }
-    return;
-  }
-  const auto& group_id = std::get<GroupKey>(*key).group;
-  if (!value_bytes) {
-    groups_.erase(group_id);
-    return;
-  }
-  if (auto value = decode_group_value(*value_bytes)) restore_group(get_or_create(group_id), *value);
-}
-
-// The group as its last stored generation left it: Stable with those members (their sessions
-// start now, so members that went away while the broker was down expire as usual) or Empty.
-// Members keep their ids and generation and carry on without a rebalance.
-void GroupCoordinator::restore_group(Group& group, const GroupValue& value) {
-  group.generation = value.generation;
-  group.protocol_type = value.protocol_type;
-  group.protocol_name = value.protocol;
-  group.leader = value.leader.value_or("");
-  group.members.clear();
-  group.static_members.clear();
-  group.pending_members.clear();
-  for (const MemberRecord& record : value.members) {
-    Member member;
-    member.id = record.member_id;
-    member.instance_id = record.instance_id;
-    member.client_id = record.client_id;
-    member.client_host = record.client_host;
-    member.session_timeout_ms = record.session_timeout_ms;
-    member.rebalance_timeout_ms = record.rebalance_timeout_ms;
-    member.protocol_type = value.protocol_type;
-    if (value.protocol) member.protocols.push_back({*value.protocol, record.subscription});
-    member.assignment = record.assignment;
-    renew_session(member);
-    if (member.instance_id) group.static_members[*member.instance_id] = member.id;
-    group.members[member.id] = std::move(member);
-  }
-  group.state = group.members.empty() ? GroupState::kEmpty : GroupState::kStable;
-  if (value.state_timestamp > 0) group.state_timestamp_ms = value.state_timestamp;
-}
-
-ErrorCode GroupCoordinator::load() {
-  std::lock_guard lock(mutex_);
-  std::vector<uint8_t> scratch;
-  size_t records = 0;
-  for (int32_t p = 0; p < log_.partition_count(); ++p) {
-    const ErrorCode error = log_.read_all(p, [&](protocol::ByteView batch) {
-      const ErrorCode decoded =
-          protocol::for_each_record(batch, scratch, kMaxDecompressed, [&](const auto& record) {
-            if (!record.key) return;
-            apply_record(*record.key, record.value);
-            ++records;
-          });
-      if (decoded != ErrorCode::kNone) {
-        spdlog::warn("__consumer_offsets-{}: skipping an unreadable batch ({})", p,
-                     error_name(decoded));
-      }
-    });
-    if (error != ErrorCode::kNone) return error;
-  }
-  spdlog::info("group coordinator loaded {} records: {} groups", records, groups_.size());
-  return ErrorCode::kNone;
 }
 
 }  // namespace gregor::coordinator

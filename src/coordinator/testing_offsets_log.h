@@ -1,5 +1,6 @@
 // An in-memory OffsetsLog for unit tests: batches are kept per partition; appends complete at
 // once, or are held until release() when `hold` is set (to test waiting on durability).
+// Not thread-safe: a test reading on the loader thread appends nothing meanwhile.
 #pragma once
 
 #include <map>
@@ -24,6 +25,7 @@ class FakeOffsetsLog : public OffsetsLog {
   }
   ErrorCode read_all(int32_t partition,
                      const std::function<void(protocol::ByteView)>& fn) override {
+    if (before_read) before_read(partition);
     for (const auto& batch : batches[partition])
       fn(batch);
     return ErrorCode::kNone;
@@ -39,6 +41,8 @@ class FakeOffsetsLog : public OffsetsLog {
   std::vector<std::function<void(ErrorCode)>> held;
   bool hold = false;
   bool fail = false;
+  // Runs at the start of each read_all (to hold a load on the loader thread).
+  std::function<void(int32_t)> before_read;
 
  private:
   int32_t partitions_;

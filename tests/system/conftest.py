@@ -34,7 +34,8 @@ STOP_TIMEOUT_S = 20.0
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "broker_config(dict): extra server.properties for the `broker` fixture")
+    config.addinivalue_line("markers", "broker_config(dict): extra server.properties for the `broker` fixture"
+                            " (and for every broker of `cluster3`)")
 
 
 class Broker:
@@ -245,8 +246,9 @@ def zookeeper(tmp_path):
 @pytest.fixture
 def cluster3(broker_factory, zookeeper, request):
     """Three brokers (ids 1, 2, 3) on one ZooKeeper, under a chroot named after the test, started
-    and registered (cluster.py)."""
-    brokers = cluster.Cluster(broker_factory, zookeeper, 3, cluster.chroot_for(request.node.name))
+    and registered (cluster.py), with the settings of @pytest.mark.broker_config if any."""
+    brokers = cluster.Cluster(broker_factory, zookeeper, 3, cluster.chroot_for(request.node.name),
+                              _marker_overrides(request))
     try:
         brokers.start_all()
         brokers.wait_registered([1, 2, 3])

@@ -1,7 +1,8 @@
-"""Raw group-protocol requests for the group system tests (non-flexible versions only).
+"""Raw group-protocol requests for the group system tests (non-flexible versions, but for
+FindCoordinator v4's batched keys).
 
 JoinGroup v5, SyncGroup v3, Heartbeat v3, LeaveGroup v3, OffsetCommit v7, OffsetFetch v5,
-OffsetDelete v0:
+OffsetDelete v0, FindCoordinator v2:
 the newest versions of each before the flexible encoding, so plain int16 strings and int32
 arrays suffice. Built on kafka_wire's framing and Reader.
 """
@@ -19,10 +20,14 @@ API_JOIN_GROUP = 11
 API_HEARTBEAT = 12
 API_LEAVE_GROUP = 13
 API_SYNC_GROUP = 14
+API_FIND_COORDINATOR = 10
 API_OFFSET_DELETE = 47
 
 ERR_NONE = 0
 ERR_UNKNOWN_TOPIC_OR_PARTITION = 3
+ERR_COORDINATOR_LOAD_IN_PROGRESS = 14
+ERR_COORDINATOR_NOT_AVAILABLE = 15
+ERR_NOT_COORDINATOR = 16
 ERR_ILLEGAL_GENERATION = 22
 ERR_INCONSISTENT_GROUP_PROTOCOL = 23
 ERR_INVALID_GROUP_ID = 24
@@ -208,3 +213,43 @@ def join_member(conn: w.Conn, group: str, topics: list[str], **kw) -> JoinResult
     assert first.error == ERR_MEMBER_ID_REQUIRED, first
     assert first.member_id
     return join_group(conn, group, first.member_id, topics, **kw)
+
+
+@dataclass
+class Coordinator:
+    error: int
+    node_id: int
+    host: str
+    port: int
+    message: str | None = None
+
+
+def find_coordinator(conn: w.Conn, key: str, key_type: int = 0) -> Coordinator:
+    """FindCoordinator v2 (one key)."""
+    body = w.kstring(key) + struct.pack(">b", key_type)
+    r = w.Reader(conn.request(API_FIND_COORDINATOR, 2, body, correlation_id=38))
+    r.int32()  # throttle
+    error = r.int16()
+    message = r.string()
+    node_id = r.int32()
+    host = r.string()
+    return Coordinator(error, node_id, host, r.int32(), message)
+
+
+def find_coordinators(conn: w.Conn, keys: list[str], key_type: int = 0) -> dict[str, Coordinator]:
+    """FindCoordinator v4 (KIP-699: several keys at once, flexible encoding)."""
+    body = struct.pack(">b", key_type) + w.uvarint(len(keys) + 1)
+    body += b"".join(w.compact_string(k) for k in keys) + w.uvarint(0)
+    r = w.Reader(conn.request(API_FIND_COORDINATOR, 4, body, correlation_id=39, flexible=True))
+    r.skip_tagged()  # response header v1
+    r.int32()  # throttle
+    out = {}
+    for _ in range(r.uvarint() - 1):
+        key = r.compact_string()
+        node_id = r.int32()
+        host = r.compact_string()
+        port = r.int32()
+        error = r.int16()
+        out[key] = Coordinator(error, node_id, host, port, r.compact_string())
+        r.skip_tagged()
+    return out

@@ -1,9 +1,13 @@
 // FindCoordinator: which broker coordinates a consumer group (or, later, a transactional id).
-// A single broker coordinates every group itself. librdkafka also reads this API's presence as
-// "the broker is new enough for LZ4", so it matters before groups are served.
+// The coordinator of a group is the leader of its __consumer_offsets partition, as this broker's
+// metadata cache knows it; the topic is created on the first request, as Kafka does. While the
+// partition has no leader (or the topic cannot be created yet) the answer is
+// COORDINATOR_NOT_AVAILABLE and the client asks again. librdkafka also reads this API's presence
+// as "the broker is new enough for LZ4", so it matters before groups are served.
 #include "protocol/messages/find_coordinator.h"
 #include "broker/api_registry.h"
 #include "broker/broker.h"
+#include "coordinator/offsets_records.h"
 
 namespace gregor::broker {
 namespace {
@@ -16,14 +20,33 @@ constexpr int8_t kGroupKey = 0;
 struct Answer {
   ErrorCode error = ErrorCode::kNone;
   std::optional<std::string> message;
+  int32_t node_id = -1;
+  std::string host;
+  int32_t port = -1;
 };
 
-Answer coordinate(int8_t key_type, const std::string& key) {
+Answer leader_of_offsets_partition(Broker& broker, const std::string& group) {
+  if (broker.offsets_topic().ensure_topic() != ErrorCode::kNone) {
+    return {ErrorCode::kCoordinatorNotAvailable, "The offsets topic cannot be created yet"};
+  }
+  const int32_t partition =
+      coordinator::offsets_partition_for(group, broker.offsets_topic().partition_count());
+  const auto leadership = broker.metadata().partition(kOffsetsTopic, partition);
+  const int32_t leader = leadership ? leadership->state.leader : cluster::kNoLeader;
+  for (const auto& candidate : broker.live_brokers()) {
+    if (candidate.id != leader || candidate.endpoints.empty()) continue;
+    const auto& endpoint = candidate.endpoints.front();
+    return {ErrorCode::kNone, std::nullopt, leader, endpoint.host, endpoint.port};
+  }
+  return {ErrorCode::kCoordinatorNotAvailable, "The offsets partition of the group has no leader"};
+}
+
+Answer coordinate(Broker& broker, int8_t key_type, const std::string& key) {
   if (key_type != kGroupKey) {
     return {ErrorCode::kCoordinatorNotAvailable, "Transactions are not supported"};
   }
   if (key.empty()) return {ErrorCode::kInvalidGroupId, "The group id must not be empty"};
-  return {};
+  return leader_of_offsets_partition(broker, key);
 }
 
 }  // namespace
@@ -31,33 +54,26 @@ Answer coordinate(int8_t key_type, const std::string& key) {
 void handle_find_coordinator(const RequestPtr& request) {
   FindCoordinatorRequest body;
   if (!request->decode(body)) return request->close_connection();
-  const auto& config = request->broker().config();
-  const auto self = config.advertised();
+  Broker& broker = request->broker();
   FindCoordinatorResponse response;
   if (request->version() < 4) {
-    const Answer answer = coordinate(body.key_type, body.key);
+    const Answer answer = coordinate(broker, body.key_type, body.key);
     response.error_code = to_wire(answer.error);
     response.error_message = answer.message;
-    if (answer.error == ErrorCode::kNone) {
-      response.node_id = config.broker_id;
-      response.host = self.host;
-      response.port = self.port;
-    } else {
-      response.node_id = -1;
-      response.port = -1;
-    }
+    response.node_id = answer.node_id;
+    response.host = answer.host;
+    response.port = answer.port;
     return request->respond(response);
   }
   for (const auto& key : body.coordinator_keys) {
-    const Answer answer = coordinate(body.key_type, key);
+    const Answer answer = coordinate(broker, body.key_type, key);
     auto& out = response.coordinators.emplace_back();
     out.key = key;
     out.error_code = to_wire(answer.error);
     out.error_message = answer.message;
-    const bool ok = answer.error == ErrorCode::kNone;
-    out.node_id = ok ? config.broker_id : -1;
-    out.host = ok ? self.host : "";
-    out.port = ok ? self.port : -1;
+    out.node_id = answer.node_id;
+    out.host = answer.host;
+    out.port = answer.port;
   }
   request->respond(response);
 }

@@ -1,4 +1,5 @@
-// ListGroups: every group this coordinator knows, optionally filtered by state (v4+, KIP-518).
+// ListGroups: every group this coordinator knows, optionally filtered by state (v4+, KIP-518). In
+// a cluster each broker lists the groups it coordinates; clients ask every broker.
 #include <algorithm>
 #include <cctype>
 
@@ -22,7 +23,9 @@ void handle_list_groups(const RequestPtr& request) {
   protocol::ListGroupsRequest body;
   if (!request->decode(body)) return request->close_connection();
   protocol::ListGroupsResponse response;
-  for (const auto& group : request->broker().groups().list_groups()) {
+  const auto listing = request->broker().groups().list_groups();
+  response.error_code = to_wire(listing.error);
+  for (const auto& group : listing.groups) {
     const auto state = coordinator::state_name(group.state);
     if (!body.states_filter.empty() &&
         std::none_of(body.states_filter.begin(), body.states_filter.end(),

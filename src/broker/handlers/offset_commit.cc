@@ -28,7 +28,9 @@ void handle_offset_commit(const RequestPtr& request) {
     for (const auto& p : topic.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = p.partition_index;
-      if (!broker.replicas().get(topic.name, p.partition_index)) {
+      // The topic as the cluster knows it: the coordinator need not host a replica of it.
+      const auto known = broker.topics().find(topic.name);
+      if (!known || p.partition_index < 0 || p.partition_index >= known->partition_count()) {
         out.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
       } else if (p.committed_metadata && p.committed_metadata->size() > max_metadata) {
         out.error_code = to_wire(ErrorCode::kOffsetMetadataTooLarge);
