@@ -1,0 +1,131 @@
+"""Cutting brokers off from each other in system tests, without root-only network tools.
+
+Each broker advertises a port of this proxy instead of its own, so every connection to it, from
+clients and from the other brokers' replica fetchers, comes through here. The proxy reads the
+first request of each connection: a Kafka request header names its client, and Gregor's replica
+fetchers call themselves `replica-fetcher-<broker id>`. That tells which broker opens the link,
+so one broker can be cut off from the others while clients and ZooKeeper still reach it, as in a
+partition of the replication network:
+
+    links = ReplicationLinks({1: port1, 2: port2, 3: port3})
+    broker.props["advertised.listeners"] = f"PLAINTEXT://127.0.0.1:{links.port_of(1)}"
+    links.isolate(2)   # fetches 2 -> others and others -> 2 are closed, new ones refused
+    links.heal()
+    links.close()
+
+Runs an asyncio loop on its own thread; every method is called from the test's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import struct
+import threading
+
+FETCHER_CLIENT = re.compile(rb"^replica-fetcher-(\d+)$")
+HEADER_TIMEOUT_S = 10.0
+
+
+def fetcher_of(header: bytes) -> int | None:
+    """The broker id of a replica fetcher's request header (size, api key, version, correlation
+    id, client id as an int16-prefixed string), or None for any other client."""
+    if len(header) < 14:
+        return None
+    (length,) = struct.unpack_from(">h", header, 12)
+    if length < 0:
+        return None
+    match = FETCHER_CLIENT.match(header[14 : 14 + length])
+    return int(match.group(1)) if match else None
+
+
+class ReplicationLinks:
+    def __init__(self, broker_ports: dict[int, int]):
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._isolated: set[int] = set()
+        self._links: list[tuple[int, int, asyncio.StreamWriter, asyncio.StreamWriter]] = []
+        self._servers = {}
+        for broker_id, port in broker_ports.items():
+            self._servers[broker_id] = self._call(self._serve(broker_id, port))
+
+    # --- used by tests
+
+    def port_of(self, broker_id: int) -> int:
+        return self._servers[broker_id].sockets[0].getsockname()[1]
+
+    def isolate(self, broker_id: int) -> None:
+        """No replication between `broker_id` and any other broker, in either direction."""
+        self._call(self._set_isolated({broker_id}))
+
+    def heal(self) -> None:
+        self._call(self._set_isolated(set()))
+
+    def close(self) -> None:
+        self._call(self._close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    # --- on the loop's thread
+
+    def _call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
+
+    def _blocked(self, source: int | None, target: int) -> bool:
+        return source is not None and source != target and bool({source, target} & self._isolated)
+
+    async def _serve(self, broker_id: int, port: int):
+        async def accept(reader, writer):
+            await self._forward(broker_id, port, reader, writer)
+
+        return await asyncio.start_server(accept, "127.0.0.1", 0)
+
+    async def _set_isolated(self, isolated: set[int]) -> None:
+        self._isolated = isolated
+        for source, target, client, server in list(self._links):
+            if self._blocked(source, target):
+                client.close()
+                server.close()
+
+    async def _forward(self, target: int, port: int, reader, writer) -> None:
+        try:
+            first = await asyncio.wait_for(reader.readexactly(4), HEADER_TIMEOUT_S)
+            size = struct.unpack(">i", first)[0]
+            header = first + await asyncio.wait_for(reader.readexactly(min(size, 512)), HEADER_TIMEOUT_S)
+        except (asyncio.IncompleteReadError, asyncio.TimeoutError, OSError):
+            writer.close()
+            return
+        source = fetcher_of(header)
+        if self._blocked(source, target):
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            writer.close()
+            return
+        link = (source, target, writer, up_writer)
+        self._links.append(link)
+        up_writer.write(header)
+        await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer),
+                             return_exceptions=True)
+        self._links.remove(link)
+
+    @staticmethod
+    async def _pump(reader, writer) -> None:
+        try:
+            while chunk := await reader.read(65536):
+                writer.write(chunk)
+                await writer.drain()
+        except (OSError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def _close(self) -> None:
+        for server in self._servers.values():
+            server.close()
+        for _, _, client, server in list(self._links):
+            client.close()
+            server.close()

@@ -1,0 +1,216 @@
+"""Failover on a 3-broker cluster: leaders killed with kill -9 while a producer streams with
+acks=all, a killed leader's uncommitted records truncated, ZooKeeper restarted, a broker cut off
+from the replication traffic. Each test checks that no acknowledged record is lost or moved, and
+that consumers never saw a record that was later removed (docs/replication.md, "Failure cases
+tested")."""
+
+from __future__ import annotations
+
+import pytest
+
+import cluster
+from replication_checks import (AckedProducer, RecordingConsumer, check_acknowledged, check_seen,
+                                final_log, replica_log, wait_seen_all)
+from replication_links import ReplicationLinks
+from systest_helpers import create_topic, make_producer, unique_topic, wait_for
+from test_replication import partitions_of, produce_all, wait_isr
+
+ALL = [1, 2, 3]
+
+
+def leaders(bootstrap: str, topic: str) -> dict[int, int]:
+    """partition -> leader (-1 while offline), without waiting for every partition to have one."""
+    from confluent_kafka.admin import AdminClient
+
+    md = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic=topic, timeout=10)
+    return {p.id: p.leader for p in md.topics[topic].partitions.values()} if topic in md.topics else {}
+
+
+def wait_leaders_elsewhere(bootstrap: str, topic: str, gone: int, timeout: float = 30.0) -> None:
+    def elsewhere():
+        current = leaders(bootstrap, topic)
+        return bool(current) and all(leader not in (gone, -1) for leader in current.values())
+
+    wait_for(elsewhere, timeout, f"{topic}: every partition led by a broker other than {gone}")
+
+
+def wait_all_in_sync(bootstrap: str, topic: str, partitions: int, timeout: float = 60.0) -> None:
+    for p in range(partitions):
+        wait_isr(bootstrap, topic, p, ALL, timeout)
+
+
+def produce_acks1(bootstrap: str, topic: str, values: list[bytes]) -> list:
+    """Produces `values` to partition 0 with acks=1; returns the delivery errors."""
+    producer = make_producer(bootstrap, acks="1")
+    results = []
+    for v in values:
+        producer.produce(topic, value=v, partition=0, on_delivery=lambda err, msg: results.append(err))
+    assert producer.flush(30) == 0
+    return results
+
+
+def check_replicas_agree(brokers, topic: str, partition: int, log: dict[int, bytes]) -> None:
+    """Every replica's files hold the final log (up to its end: beyond it nothing is committed)."""
+    end = max(log, default=-1)
+    for broker in brokers:
+        replica = {o: v for o, v in replica_log(broker, topic, partition).items() if o <= end}
+        assert replica == log, f"{broker} differs from the committed log of {topic}-{partition}"
+
+
+@pytest.fixture
+def linked_cluster3(broker_factory, zookeeper, request):
+    """Like cluster3, with replica.lag.time.max.ms=3000 and every broker advertised through
+    ReplicationLinks, so a test can cut one off from the others' replication traffic."""
+    brokers = cluster.Cluster(broker_factory, zookeeper, 3, cluster.chroot_for(request.node.name),
+                              {"replica.lag.time.max.ms": "3000"})
+    links = ReplicationLinks({i: b.port for i, b in brokers.brokers.items()})
+    for broker_id, broker in brokers.brokers.items():
+        broker.props["advertised.listeners"] = f"PLAINTEXT://127.0.0.1:{links.port_of(broker_id)}"
+    try:
+        brokers.start_all()
+        brokers.wait_registered(ALL)
+        yield brokers, links
+    finally:
+        brokers.stop_all()
+        links.close()
+
+
+@pytest.mark.parametrize("partitions,rounds", [(1, 5), (3, 3)])
+def test_leader_killed_repeatedly_loses_no_acknowledged_record(cluster3, tmp_path, partitions, rounds):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("kill")
+    create_topic(bootstrap, topic, partitions=partitions, replication_factor=3,
+                 **{"min.insync.replicas": "2"})
+    partitions_of(bootstrap, topic)
+    consumers = [RecordingConsumer(bootstrap, topic, partitions, level)
+                 for level in ("read_committed", "read_uncommitted")]
+    producer = AckedProducer(tmp_path, bootstrap, topic, partitions, max_seconds=150)
+    try:
+        for _ in range(rounds):
+            producer.wait_progress(100)
+            leader = leaders(bootstrap, topic)[0]
+            cluster3.kill(leader)
+            wait_leaders_elsewhere(bootstrap, topic, leader)
+            producer.wait_progress(20)  # two replicas in sync: acks=all goes on
+            cluster3.restart(leader)
+            wait_all_in_sync(bootstrap, topic, partitions)
+        producer.wait_progress(100)
+    finally:
+        producer.stop()
+    logs = {p: final_log(bootstrap, topic, p) for p in range(partitions)}
+    check_acknowledged(producer.acked(), logs)
+    try:
+        for consumer in consumers:
+            wait_seen_all(consumer, logs)
+    finally:
+        for consumer in consumers:
+            consumer.stop()
+    for consumer in consumers:
+        check_seen(consumer.seen, logs)
+    for p in range(partitions):
+        check_replicas_agree(cluster3.brokers.values(), topic, p, logs[p])
+
+
+def test_killed_leader_truncates_its_uncommitted_records(linked_cluster3):
+    brokers, links = linked_cluster3
+    bootstrap = brokers.bootstrap_servers()
+    topic = unique_topic("trunc")
+    create_topic(bootstrap, topic, partitions=1, replication_factor=3)
+    leader, replicas, _ = partitions_of(bootstrap, topic)[0]
+    lagging, successor = [r for r in replicas if r != leader]
+    committed = [f"committed-{i}".encode() for i in range(10)]
+    assert produce_all(bootstrap, topic, committed) == [None] * 10
+
+    brokers.kill(lagging)  # out of sync: it may not be elected (unclean election is off)
+    wait_isr(bootstrap, topic, 0, sorted([leader, successor]))
+    links.isolate(leader)  # the successor stops copying; it stays in the ISR for 3 s
+    uncommitted = [f"uncommitted-{i}".encode() for i in range(5)]
+    assert produce_acks1(bootstrap, topic, uncommitted) == [None] * 5
+    on_leader = replica_log(brokers.brokers[leader], topic, 0)
+    assert [on_leader.get(10 + i) for i in range(5)] == uncommitted
+    brokers.kill(leader)
+    links.heal()
+    assert 10 not in replica_log(brokers.brokers[successor], topic, 0)
+
+    wait_leaders_elsewhere(bootstrap, topic, leader)
+    assert leaders(bootstrap, topic)[0] == successor
+    newer = [f"newer-{i}".encode() for i in range(3)]
+    assert produce_all(bootstrap, topic, newer) == [None] * 3
+    brokers.restart(lagging)
+    brokers.restart(leader)
+    wait_all_in_sync(bootstrap, topic, 1)
+
+    expected = dict(enumerate(committed + newer))
+    assert final_log(bootstrap, topic, 0) == expected
+    wait_for(lambda: replica_log(brokers.brokers[leader], topic, 0) == expected, 30,
+             f"broker {leader}'s log truncated to the new leader's and refilled")
+    check_replicas_agree(brokers.brokers.values(), topic, 0, expected)
+
+
+@pytest.mark.parametrize("down_seconds", [2, 8], ids=["within-session", "past-session"])
+def test_cluster_recovers_after_zookeeper_restart(cluster3, down_seconds):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("zk")
+    create_topic(bootstrap, topic, partitions=3, replication_factor=3, **{"min.insync.replicas": "2"})
+    partitions_of(bootstrap, topic)
+    before = [f"before-{i}".encode() for i in range(100)]
+    for p in range(3):
+        assert produce_all(bootstrap, topic, before, partition=p) == [None] * 100
+
+    cluster3.zookeeper.restart(down_seconds)
+    cluster3.wait_registered(ALL)
+    after = [f"after-{i}".encode() for i in range(100)]
+    for p in range(3):
+        assert produce_all(bootstrap, topic, after, partition=p) == [None] * 100
+    wait_all_in_sync(bootstrap, topic, 3)
+    for p in range(3):
+        assert list(final_log(bootstrap, topic, p).values()) == before + after
+
+    # Metadata changes work again: a new topic gets leaders and a full ISR.
+    fresh = unique_topic("zk-after")
+    create_topic(bootstrap, fresh, partitions=3, replication_factor=3)
+    wait_all_in_sync(bootstrap, fresh, 3)
+
+
+def test_isolated_broker_leaves_the_isr_and_rejoins(linked_cluster3):
+    brokers, links = linked_cluster3
+    bootstrap = brokers.bootstrap_servers()
+    topic = unique_topic("cut")
+    create_topic(bootstrap, topic, partitions=3, replication_factor=3, **{"min.insync.replicas": "2"})
+    layout = partitions_of(bootstrap, topic)
+    cut = layout[0][0]
+    others = sorted(set(ALL) - {cut})
+    led_elsewhere = [p for p, (leader, _, _) in layout.items() if leader != cut]
+
+    links.isolate(cut)
+    # Its partition 0 has no follower that can copy: acks=all may not be acknowledged by it alone.
+    errors = produce_all(bootstrap, topic, [b"while-cut"], partition=0,
+                         **{"message.timeout.ms": 8000})
+    assert errors[0] is not None
+    assert errors[0].name() in ("NOT_ENOUGH_REPLICAS", "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+                                "_MSG_TIMED_OUT")
+    wait_isr(bootstrap, topic, 0, [cut])
+    for p in led_elsewhere:
+        wait_isr(bootstrap, topic, p, others)
+        assert produce_all(bootstrap, topic, [f"elsewhere-{p}".encode()], partition=p) == [None]
+
+    links.heal()
+    wait_all_in_sync(bootstrap, topic, 3)
+    assert produce_all(bootstrap, topic, [b"healed"], partition=0) == [None]
+    log = final_log(bootstrap, topic, 0)
+    assert list(log.values())[-1] == b"healed"
+    check_replicas_agree(brokers.brokers.values(), topic, 0, log)
+    for p in led_elsewhere:
+        log = final_log(bootstrap, topic, p)
+        assert list(log.values()) == [f"elsewhere-{p}".encode()]
+        check_replicas_agree(brokers.brokers.values(), topic, p, log)
+
+
+def test_zkcli_lists_the_live_brokers(cluster3):
+    ids_path = cluster3.chroot + "/brokers/ids"
+    assert "[1, 2, 3]" in cluster3.zookeeper.cli("ls", ids_path)
+    cluster3.stop(2)
+    assert "[1, 3]" in cluster3.zookeeper.cli("ls", ids_path)
+    cluster3.start(2)
+    cluster3.wait_registered(ALL)
+    assert "[1, 2, 3]" in cluster3.zookeeper.cli("ls", ids_path)
