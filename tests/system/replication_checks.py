@@ -21,14 +21,15 @@ GREGOR_CLI = Path(os.environ.get("GREGOR_BUILD", HERE.parents[1] / "build")) / "
 class AckedProducer:
     """acked_producer.py as a child process; `acked()` is what it had acknowledged so far."""
 
-    def __init__(self, workdir: Path, bootstrap: str, topic: str, partitions: int, max_seconds: int):
+    def __init__(self, workdir: Path, bootstrap: str, topic: str, partitions: int, max_seconds: int,
+                 rate: int = 500):
         self.path = workdir / f"acked-{topic}.txt"
         self.path.write_text("")
         self.stderr_path = workdir / f"producer-{topic}.stderr"
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 [USR_PYTHON, str(HERE / "acked_producer.py"), bootstrap, topic, str(self.path),
-                 str(max_seconds), str(partitions)],
+                 str(max_seconds), str(partitions), str(rate)],
                 stdout=subprocess.DEVNULL, stderr=err)
 
     def acked(self) -> list[tuple[int, int, int]]:
