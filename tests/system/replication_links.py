@@ -39,11 +39,36 @@ def fetcher_of(header: bytes) -> int | None:
     return int(match.group(1)) if match else None
 
 
-class ReplicationLinks:
-    def __init__(self, broker_ports: dict[int, int]):
+class _ProxyLoop:
+    """An asyncio loop on its own thread, for proxies driven from the test's thread."""
+
+    def __init__(self):
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
+
+    def _call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+
+async def pump(reader, writer) -> None:
+    try:
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+    except (OSError, asyncio.CancelledError):
+        pass
+    finally:
+        writer.close()
+
+
+class ReplicationLinks(_ProxyLoop):
+    def __init__(self, broker_ports: dict[int, int]):
+        super().__init__()
         self._isolated: set[int] = set()
         self._links: list[tuple[int, int, asyncio.StreamWriter, asyncio.StreamWriter]] = []
         self._servers = {}
@@ -64,13 +89,9 @@ class ReplicationLinks:
 
     def close(self) -> None:
         self._call(self._close())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        self._stop_loop()
 
     # --- on the loop's thread
-
-    def _call(self, coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
 
     def _blocked(self, source: int | None, target: int) -> bool:
         return source is not None and source != target and bool({source, target} & self._isolated)
@@ -108,20 +129,8 @@ class ReplicationLinks:
         link = (source, target, writer, up_writer)
         self._links.append(link)
         up_writer.write(header)
-        await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer),
-                             return_exceptions=True)
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer), return_exceptions=True)
         self._links.remove(link)
-
-    @staticmethod
-    async def _pump(reader, writer) -> None:
-        try:
-            while chunk := await reader.read(65536):
-                writer.write(chunk)
-                await writer.drain()
-        except (OSError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
 
     async def _close(self) -> None:
         for server in self._servers.values():
@@ -129,3 +138,52 @@ class ReplicationLinks:
         for _, _, client, server in list(self._links):
             client.close()
             server.close()
+
+
+class CuttableLink(_ProxyLoop):
+    """Any TCP service behind a proxy that can be cut (connections closed, new ones refused) and
+    healed: brokers given `hosts` for ZooKeeper lose it while it keeps running, so it expires
+    their sessions as it would across a network partition."""
+
+    def __init__(self, target_port: int):
+        super().__init__()
+        self._cut = False
+        self._connections: list[asyncio.StreamWriter] = []
+        self._server = self._call(self._serve(target_port))
+        self.hosts = f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    def cut(self) -> None:
+        self._call(self._set_cut(True))
+
+    def heal(self) -> None:
+        self._call(self._set_cut(False))
+
+    def close(self) -> None:
+        self._call(self._close())
+        self._stop_loop()
+
+    async def _close(self) -> None:
+        self._server.close()
+        await self._set_cut(True)
+
+    async def _serve(self, port: int):
+        async def accept(reader, writer):
+            if self._cut:
+                writer.close()
+                return
+            try:
+                up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                writer.close()
+                return
+            self._connections += [writer, up_writer]
+            await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer), return_exceptions=True)
+            self._connections = [c for c in self._connections if c not in (writer, up_writer)]
+
+        return await asyncio.start_server(accept, "127.0.0.1", 0)
+
+    async def _set_cut(self, cut: bool) -> None:
+        self._cut = cut
+        if cut:
+            for connection in list(self._connections):
+                connection.close()

@@ -11,7 +11,7 @@ import pytest
 import cluster
 from replication_checks import (AckedProducer, RecordingConsumer, check_acknowledged, check_seen,
                                 final_log, replica_log, wait_seen_all)
-from replication_links import ReplicationLinks
+from replication_links import CuttableLink, ReplicationLinks
 from systest_helpers import create_topic, make_producer, unique_topic, wait_for
 from test_replication import partitions_of, produce_all, wait_isr
 
@@ -170,6 +170,46 @@ def test_cluster_recovers_after_zookeeper_restart(cluster3, down_seconds):
     fresh = unique_topic("zk-after")
     create_topic(bootstrap, fresh, partitions=3, replication_factor=3)
     wait_all_in_sync(bootstrap, fresh, 3)
+
+
+def test_cluster_recovers_after_its_zookeeper_sessions_expire(broker_factory, zookeeper, request):
+    """ZooKeeper keeps running but the brokers lose it for twice the session timeout: it expires
+    their sessions (registrations and /controller go); back, they open new ones."""
+    link = CuttableLink(zookeeper.port)
+    brokers = cluster.Cluster(broker_factory, zookeeper, 3, cluster.chroot_for(request.node.name))
+    for broker in brokers.brokers.values():
+        broker.props["zookeeper.connect"] = link.hosts + brokers.chroot
+    try:
+        brokers.start_all()
+        brokers.wait_registered(ALL)
+        bootstrap = brokers.bootstrap_servers()
+        topic = unique_topic("expiry")
+        create_topic(bootstrap, topic, partitions=3, replication_factor=3,
+                     **{"min.insync.replicas": "2"})
+        partitions_of(bootstrap, topic)
+        before = [f"before-{i}".encode() for i in range(100)]
+        for p in range(3):
+            assert produce_all(bootstrap, topic, before, partition=p) == [None] * 100
+
+        link.cut()
+        brokers.wait_unregistered(ALL)  # seen by the test's own session, straight to ZooKeeper
+        assert not brokers.zk().exists("/controller")
+        link.heal()
+        brokers.wait_registered(ALL)
+        wait_for(lambda: brokers.zk().exists("/controller"), 30, "a controller elected again")
+
+        after = [f"after-{i}".encode() for i in range(100)]
+        for p in range(3):
+            assert produce_all(bootstrap, topic, after, partition=p) == [None] * 100
+        wait_all_in_sync(bootstrap, topic, 3)
+        for p in range(3):
+            assert list(final_log(bootstrap, topic, p).values()) == before + after
+        fresh = unique_topic("expiry-after")
+        create_topic(bootstrap, fresh, partitions=3, replication_factor=3)
+        wait_all_in_sync(bootstrap, fresh, 3)
+    finally:
+        brokers.stop_all()
+        link.close()
 
 
 def test_isolated_broker_leaves_the_isr_and_rejoins(linked_cluster3):
