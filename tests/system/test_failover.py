@@ -6,6 +6,8 @@ tested")."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import cluster
@@ -59,32 +61,67 @@ def check_replicas_agree(brokers, topic: str, partition: int, log: dict[int, byt
 
 @pytest.fixture
 def linked_cluster3(broker_factory, zookeeper, request):
-    """Like cluster3, with replica.lag.time.max.ms=3000 and every broker advertised through
-    ReplicationLinks, so a test can cut one off from the others' replication traffic."""
+    """Like cluster3, with replica.lag.time.max.ms=3000, every broker advertised through
+    ReplicationLinks (a test can cut one off from the others' replication traffic) and reaching
+    ZooKeeper through a CuttableLink of its own. Yields (cluster, replication links, {id: link})."""
     brokers = cluster.Cluster(broker_factory, zookeeper, 3, cluster.chroot_for(request.node.name),
                               {"replica.lag.time.max.ms": "3000"})
     links = ReplicationLinks({i: b.port for i, b in brokers.brokers.items()})
+    zk_links = {i: CuttableLink(zookeeper.port) for i in brokers.brokers}
     for broker_id, broker in brokers.brokers.items():
         broker.props["advertised.listeners"] = f"PLAINTEXT://127.0.0.1:{links.port_of(broker_id)}"
+        broker.props["zookeeper.connect"] = zk_links[broker_id].hosts + brokers.chroot
     try:
         brokers.start_all()
         brokers.wait_registered(ALL)
-        yield brokers, links
+        yield brokers, links, zk_links
     finally:
         brokers.stop_all()
         links.close()
+        for link in zk_links.values():
+            link.close()
+
+
+def start_stream(bootstrap: str, workdir, topic: str, partitions: int):
+    """The topic (rf=3, min.insync.replicas=2), an acks=all producer streaming into it and two
+    consumers (read_committed, read_uncommitted) recording what they get."""
+    create_topic(bootstrap, topic, partitions=partitions, replication_factor=3,
+                 **{"min.insync.replicas": "2"})
+    partitions_of(bootstrap, topic)
+    consumers = [RecordingConsumer(bootstrap, topic, partitions, level)
+                 for level in ("read_committed", "read_uncommitted")]
+    return AckedProducer(workdir, bootstrap, topic, partitions, max_seconds=150), consumers
+
+
+def check_stream(brokers, topic: str, partitions: int, producer, consumers) -> None:
+    """After the producer stopped: nothing acknowledged is lost or moved, consumers saw only
+    records that stayed, every replica holds the committed log."""
+    bootstrap = brokers.bootstrap_servers()
+    logs = {p: final_log(bootstrap, topic, p) for p in range(partitions)}
+    check_acknowledged(producer.acked(), logs)
+    try:
+        for consumer in consumers:
+            wait_seen_all(consumer, logs)
+    finally:
+        for consumer in consumers:
+            consumer.stop()
+    for consumer in consumers:
+        check_seen(consumer.seen, logs)
+    for p in range(partitions):
+        check_replicas_agree(brokers.brokers.values(), topic, p, logs[p])
+
+
+def state_leader(brokers, topic: str, partition: int) -> int:
+    """The leader in the partition-state znode (what the controller decided), read directly."""
+    data, _ = brokers.zk().get(f"/brokers/topics/{topic}/partitions/{partition}/state")
+    return json.loads(data)["leader"]
 
 
 @pytest.mark.parametrize("partitions,rounds", [(1, 5), (3, 3)])
 def test_leader_killed_repeatedly_loses_no_acknowledged_record(cluster3, tmp_path, partitions, rounds):
     bootstrap = cluster3.bootstrap_servers()
     topic = unique_topic("kill")
-    create_topic(bootstrap, topic, partitions=partitions, replication_factor=3,
-                 **{"min.insync.replicas": "2"})
-    partitions_of(bootstrap, topic)
-    consumers = [RecordingConsumer(bootstrap, topic, partitions, level)
-                 for level in ("read_committed", "read_uncommitted")]
-    producer = AckedProducer(tmp_path, bootstrap, topic, partitions, max_seconds=150)
+    producer, consumers = start_stream(bootstrap, tmp_path, topic, partitions)
     try:
         for _ in range(rounds):
             producer.wait_progress(100)
@@ -97,22 +134,37 @@ def test_leader_killed_repeatedly_loses_no_acknowledged_record(cluster3, tmp_pat
         producer.wait_progress(100)
     finally:
         producer.stop()
-    logs = {p: final_log(bootstrap, topic, p) for p in range(partitions)}
-    check_acknowledged(producer.acked(), logs)
+    check_stream(cluster3, topic, partitions, producer, consumers)
+
+
+def test_leader_cut_off_from_everything_loses_no_acknowledged_record(linked_cluster3, tmp_path):
+    """The leader of partition 0 loses ZooKeeper and the other brokers while clients still reach
+    it: its session expires, another ISR member is elected, and the old leader must neither
+    acknowledge alone meanwhile nor keep its own records once it is back."""
+    brokers, links, zk_links = linked_cluster3
+    bootstrap = brokers.bootstrap_servers()
+    topic = unique_topic("zombie")
+    producer, consumers = start_stream(bootstrap, tmp_path, topic, 3)
     try:
-        for consumer in consumers:
-            wait_seen_all(consumer, logs)
+        producer.wait_progress(100)
+        cut = state_leader(brokers, topic, 0)
+        links.isolate(cut)
+        zk_links[cut].cut()
+        wait_for(lambda: state_leader(brokers, topic, 0) not in (cut, -1), 30,
+                 f"partition 0 led by another broker than {cut}")
+        producer.wait_progress(100)
+        zk_links[cut].heal()
+        links.heal()
+        brokers.wait_registered(ALL)
+        wait_all_in_sync(bootstrap, topic, 3)
+        producer.wait_progress(100)
     finally:
-        for consumer in consumers:
-            consumer.stop()
-    for consumer in consumers:
-        check_seen(consumer.seen, logs)
-    for p in range(partitions):
-        check_replicas_agree(cluster3.brokers.values(), topic, p, logs[p])
+        producer.stop()
+    check_stream(brokers, topic, 3, producer, consumers)
 
 
 def test_killed_leader_truncates_its_uncommitted_records(linked_cluster3):
-    brokers, links = linked_cluster3
+    brokers, links, _ = linked_cluster3
     bootstrap = brokers.bootstrap_servers()
     topic = unique_topic("trunc")
     create_topic(bootstrap, topic, partitions=1, replication_factor=3)
@@ -213,7 +265,7 @@ def test_cluster_recovers_after_its_zookeeper_sessions_expire(broker_factory, zo
 
 
 def test_isolated_broker_leaves_the_isr_and_rejoins(linked_cluster3):
-    brokers, links = linked_cluster3
+    brokers, links, _ = linked_cluster3
     bootstrap = brokers.bootstrap_servers()
     topic = unique_topic("cut")
     create_topic(bootstrap, topic, partitions=3, replication_factor=3, **{"min.insync.replicas": "2"})
