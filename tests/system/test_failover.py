@@ -137,6 +137,59 @@ def test_leader_killed_repeatedly_loses_no_acknowledged_record(cluster3, tmp_pat
     check_stream(cluster3, topic, partitions, producer, consumers)
 
 
+def test_leader_killed_and_restarted_at_once_loses_no_acknowledged_record(cluster3, tmp_path):
+    """A crashed leader back before ZooKeeper expired its session (a supervisor restarting it):
+    it must wait for its old registration to go, and lose nothing acknowledged meanwhile."""
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("bounce")
+    producer, consumers = start_stream(bootstrap, tmp_path, topic, 3)
+    try:
+        for _ in range(3):
+            producer.wait_progress(100)
+            leader = leaders(bootstrap, topic)[0]
+            cluster3.kill(leader)
+            cluster3.restart(leader)
+            cluster3.wait_registered(ALL)
+            wait_all_in_sync(bootstrap, topic, 3)
+        producer.wait_progress(100)
+    finally:
+        producer.stop()
+    check_stream(cluster3, topic, 3, producer, consumers)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a bounced broker keeps leading at its old leader epoch: a new controller cannot tell that "
+    "the broker restarted (no broker epoch), so the restarted leader's shorter log wins and the "
+    "followers truncate acknowledged records (see the report in docs/replication.md)"))
+def test_leader_restarted_without_its_unflushed_tail_keeps_acknowledged_records(cluster3):
+    """A crash that loses the page cache (power loss; simulated by cutting the killed broker's
+    segment file in half) and a restart before ZooKeeper noticed. The broker killed is the
+    controller and leads the partition written: the records acknowledged by the ISR are on the
+    followers, and the cluster must serve them, not the restarted leader's shorter log."""
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("tail")
+    create_topic(bootstrap, topic, partitions=3, replication_factor=3, **{"min.insync.replicas": "2"})
+    layout = partitions_of(bootstrap, topic)
+    victim = json.loads(cluster3.zk().get("/controller")[0])["brokerid"]
+    partition = next(p for p, (leader, _, _) in layout.items() if leader == victim)
+    acknowledged = [f"acknowledged-{i:04d}".encode() for i in range(200)]
+    assert produce_all(bootstrap, topic, acknowledged, partition=partition) == [None] * 200
+    cluster3.kill(victim)
+    segment = cluster3.brokers[victim].active_segment(topic, partition)
+    with open(segment, "r+b") as f:
+        f.truncate(segment.stat().st_size // 2)
+    cluster3.restart(victim)
+    cluster3.wait_registered(ALL)
+    wait_all_in_sync(bootstrap, topic, 3)
+
+    later = [f"later-{i}".encode() for i in range(20)]
+    assert produce_all(bootstrap, topic, later, partition=partition) == [None] * 20
+    log = final_log(bootstrap, topic, partition)
+    assert list(log.values()) == acknowledged + later
+    wait_for(lambda: {o: v for o, v in replica_log(cluster3.brokers[victim], topic, partition).items()
+                      if o in log} == log, 30, f"broker {victim} holding the committed log again")
+
+
 def test_leader_cut_off_from_everything_loses_no_acknowledged_record(linked_cluster3, tmp_path):
     """The leader of partition 0 loses ZooKeeper and the other brokers while clients still reach
     it: its session expires, another ISR member is elected, and the old leader must neither
