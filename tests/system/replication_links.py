@@ -55,6 +55,21 @@ class _ProxyLoop:
         self._thread.join(timeout=10)
 
 
+async def splice(reader, writer, port: int, first: bytes, track: list) -> None:
+    """Connects to `port`, sends `first`, then copies both ways until either side closes. Both
+    writers sit in `track` meanwhile, so that a cut can close them."""
+    try:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        writer.close()
+        return
+    entry = (writer, up_writer)
+    track.append(entry)
+    up_writer.write(first)
+    await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer), return_exceptions=True)
+    track.remove(entry)
+
+
 async def pump(reader, writer) -> None:
     try:
         while chunk := await reader.read(65536):
@@ -70,7 +85,8 @@ class ReplicationLinks(_ProxyLoop):
     def __init__(self, broker_ports: dict[int, int]):
         super().__init__()
         self._isolated: set[int] = set()
-        self._links: list[tuple[int, int, asyncio.StreamWriter, asyncio.StreamWriter]] = []
+        # (source broker or None, target broker) -> the open connections' writers
+        self._links: dict[tuple[int | None, int], list] = {}
         self._servers = {}
         for broker_id, port in broker_ports.items():
             self._servers[broker_id] = self._call(self._serve(broker_id, port))
@@ -104,10 +120,11 @@ class ReplicationLinks(_ProxyLoop):
 
     async def _set_isolated(self, isolated: set[int]) -> None:
         self._isolated = isolated
-        for source, target, client, server in list(self._links):
+        for (source, target), connections in self._links.items():
             if self._blocked(source, target):
-                client.close()
-                server.close()
+                for client, server in list(connections):
+                    client.close()
+                    server.close()
 
     async def _forward(self, target: int, port: int, reader, writer) -> None:
         try:
@@ -121,23 +138,15 @@ class ReplicationLinks(_ProxyLoop):
         if self._blocked(source, target):
             writer.close()
             return
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            writer.close()
-            return
-        link = (source, target, writer, up_writer)
-        self._links.append(link)
-        up_writer.write(header)
-        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer), return_exceptions=True)
-        self._links.remove(link)
+        await splice(reader, writer, port, header, self._links.setdefault((source, target), []))
 
     async def _close(self) -> None:
         for server in self._servers.values():
             server.close()
-        for _, _, client, server in list(self._links):
-            client.close()
-            server.close()
+        for connections in self._links.values():
+            for client, server in list(connections):
+                client.close()
+                server.close()
 
 
 class CuttableLink(_ProxyLoop):
@@ -148,7 +157,7 @@ class CuttableLink(_ProxyLoop):
     def __init__(self, target_port: int):
         super().__init__()
         self._cut = False
-        self._connections: list[asyncio.StreamWriter] = []
+        self._connections: list = []
         self._server = self._call(self._serve(target_port))
         self.hosts = f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
 
@@ -171,19 +180,13 @@ class CuttableLink(_ProxyLoop):
             if self._cut:
                 writer.close()
                 return
-            try:
-                up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                writer.close()
-                return
-            self._connections += [writer, up_writer]
-            await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer), return_exceptions=True)
-            self._connections = [c for c in self._connections if c not in (writer, up_writer)]
+            await splice(reader, writer, port, b"", self._connections)
 
         return await asyncio.start_server(accept, "127.0.0.1", 0)
 
     async def _set_cut(self, cut: bool) -> None:
         self._cut = cut
         if cut:
-            for connection in list(self._connections):
-                connection.close()
+            for client, server in list(self._connections):
+                client.close()
+                server.close()

@@ -111,6 +111,24 @@ def check_stream(brokers, topic: str, partitions: int, producer, consumers) -> N
         check_replicas_agree(brokers.brokers.values(), topic, p, logs[p])
 
 
+def stream_through(brokers, workdir, topic: str, partitions: int, rounds: int, disrupt) -> None:
+    """Streams into `topic` (start_stream) while `disrupt(producer)` runs `rounds` times, each
+    after 100 more acknowledgements; then checks the stream (check_stream)."""
+    producer, consumers = start_stream(brokers.bootstrap_servers(), workdir, topic, partitions)
+    try:
+        for _ in range(rounds):
+            producer.wait_progress(100)
+            disrupt(producer)
+        producer.wait_progress(100)
+    except BaseException:
+        for consumer in consumers:
+            consumer.stop()
+        raise
+    finally:
+        producer.stop()
+    check_stream(brokers, topic, partitions, producer, consumers)
+
+
 def state_leader(brokers, topic: str, partition: int) -> int:
     """The leader in the partition-state znode (what the controller decided), read directly."""
     data, _ = brokers.zk().get(f"/brokers/topics/{topic}/partitions/{partition}/state")
@@ -121,20 +139,16 @@ def state_leader(brokers, topic: str, partition: int) -> int:
 def test_leader_killed_repeatedly_loses_no_acknowledged_record(cluster3, tmp_path, partitions, rounds):
     bootstrap = cluster3.bootstrap_servers()
     topic = unique_topic("kill")
-    producer, consumers = start_stream(bootstrap, tmp_path, topic, partitions)
-    try:
-        for _ in range(rounds):
-            producer.wait_progress(100)
-            leader = leaders(bootstrap, topic)[0]
-            cluster3.kill(leader)
-            wait_leaders_elsewhere(bootstrap, topic, leader)
-            producer.wait_progress(20)  # two replicas in sync: acks=all goes on
-            cluster3.restart(leader)
-            wait_all_in_sync(bootstrap, topic, partitions)
-        producer.wait_progress(100)
-    finally:
-        producer.stop()
-    check_stream(cluster3, topic, partitions, producer, consumers)
+
+    def kill_leader(producer):
+        leader = leaders(bootstrap, topic)[0]
+        cluster3.kill(leader)
+        wait_leaders_elsewhere(bootstrap, topic, leader)
+        producer.wait_progress(20)  # two replicas in sync: acks=all goes on
+        cluster3.restart(leader)
+        wait_all_in_sync(bootstrap, topic, partitions)
+
+    stream_through(cluster3, tmp_path, topic, partitions, rounds, kill_leader)
 
 
 def test_leader_killed_and_restarted_at_once_loses_no_acknowledged_record(cluster3, tmp_path):
@@ -142,19 +156,15 @@ def test_leader_killed_and_restarted_at_once_loses_no_acknowledged_record(cluste
     it must wait for its old registration to go, and lose nothing acknowledged meanwhile."""
     bootstrap = cluster3.bootstrap_servers()
     topic = unique_topic("bounce")
-    producer, consumers = start_stream(bootstrap, tmp_path, topic, 3)
-    try:
-        for _ in range(3):
-            producer.wait_progress(100)
-            leader = leaders(bootstrap, topic)[0]
-            cluster3.kill(leader)
-            cluster3.restart(leader)
-            cluster3.wait_registered(ALL)
-            wait_all_in_sync(bootstrap, topic, 3)
-        producer.wait_progress(100)
-    finally:
-        producer.stop()
-    check_stream(cluster3, topic, 3, producer, consumers)
+
+    def bounce_leader(_producer):
+        leader = leaders(bootstrap, topic)[0]
+        cluster3.kill(leader)
+        cluster3.restart(leader)
+        cluster3.wait_registered(ALL)
+        wait_all_in_sync(bootstrap, topic, 3)
+
+    stream_through(cluster3, tmp_path, topic, 3, 3, bounce_leader)
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -195,11 +205,9 @@ def test_leader_cut_off_from_everything_loses_no_acknowledged_record(linked_clus
     it: its session expires, another ISR member is elected, and the old leader must neither
     acknowledge alone meanwhile nor keep its own records once it is back."""
     brokers, links, zk_links = linked_cluster3
-    bootstrap = brokers.bootstrap_servers()
     topic = unique_topic("zombie")
-    producer, consumers = start_stream(bootstrap, tmp_path, topic, 3)
-    try:
-        producer.wait_progress(100)
+
+    def cut_leader_off(producer):
         cut = state_leader(brokers, topic, 0)
         links.isolate(cut)
         zk_links[cut].cut()
@@ -209,11 +217,9 @@ def test_leader_cut_off_from_everything_loses_no_acknowledged_record(linked_clus
         zk_links[cut].heal()
         links.heal()
         brokers.wait_registered(ALL)
-        wait_all_in_sync(bootstrap, topic, 3)
-        producer.wait_progress(100)
-    finally:
-        producer.stop()
-    check_stream(brokers, topic, 3, producer, consumers)
+        wait_all_in_sync(brokers.bootstrap_servers(), topic, 3)
+
+    stream_through(brokers, tmp_path, topic, 3, 1, cut_leader_off)
 
 
 def test_killed_leader_truncates_its_uncommitted_records(linked_cluster3):
@@ -252,6 +258,24 @@ def test_killed_leader_truncates_its_uncommitted_records(linked_cluster3):
     check_replicas_agree(brokers.brokers.values(), topic, 0, expected)
 
 
+def produce_to_each(bootstrap: str, topic: str, values: list[bytes], partitions: int = 3) -> None:
+    for p in range(partitions):
+        assert produce_all(bootstrap, topic, values, partition=p) == [None] * len(values)
+
+
+def check_recovered(bootstrap: str, topic: str, before: list[bytes], partitions: int = 3) -> None:
+    """After a ZooKeeper outage: acks=all writes go on, every ISR is full, nothing was lost, and
+    metadata changes work again (a new topic gets leaders and a full ISR)."""
+    after = [f"after-{i}".encode() for i in range(len(before))]
+    produce_to_each(bootstrap, topic, after, partitions)
+    wait_all_in_sync(bootstrap, topic, partitions)
+    for p in range(partitions):
+        assert list(final_log(bootstrap, topic, p).values()) == before + after
+    fresh = unique_topic("after-zk")
+    create_topic(bootstrap, fresh, partitions=3, replication_factor=3)
+    wait_all_in_sync(bootstrap, fresh, 3)
+
+
 @pytest.mark.parametrize("down_seconds", [2, 8], ids=["within-session", "past-session"])
 def test_cluster_recovers_after_zookeeper_restart(cluster3, down_seconds):
     bootstrap = cluster3.bootstrap_servers()
@@ -259,22 +283,11 @@ def test_cluster_recovers_after_zookeeper_restart(cluster3, down_seconds):
     create_topic(bootstrap, topic, partitions=3, replication_factor=3, **{"min.insync.replicas": "2"})
     partitions_of(bootstrap, topic)
     before = [f"before-{i}".encode() for i in range(100)]
-    for p in range(3):
-        assert produce_all(bootstrap, topic, before, partition=p) == [None] * 100
+    produce_to_each(bootstrap, topic, before)
 
     cluster3.zookeeper.restart(down_seconds)
     cluster3.wait_registered(ALL)
-    after = [f"after-{i}".encode() for i in range(100)]
-    for p in range(3):
-        assert produce_all(bootstrap, topic, after, partition=p) == [None] * 100
-    wait_all_in_sync(bootstrap, topic, 3)
-    for p in range(3):
-        assert list(final_log(bootstrap, topic, p).values()) == before + after
-
-    # Metadata changes work again: a new topic gets leaders and a full ISR.
-    fresh = unique_topic("zk-after")
-    create_topic(bootstrap, fresh, partitions=3, replication_factor=3)
-    wait_all_in_sync(bootstrap, fresh, 3)
+    check_recovered(bootstrap, topic, before)
 
 
 def test_cluster_recovers_after_its_zookeeper_sessions_expire(broker_factory, zookeeper, request):
@@ -293,8 +306,7 @@ def test_cluster_recovers_after_its_zookeeper_sessions_expire(broker_factory, zo
                      **{"min.insync.replicas": "2"})
         partitions_of(bootstrap, topic)
         before = [f"before-{i}".encode() for i in range(100)]
-        for p in range(3):
-            assert produce_all(bootstrap, topic, before, partition=p) == [None] * 100
+        produce_to_each(bootstrap, topic, before)
 
         link.cut()
         brokers.wait_unregistered(ALL)  # seen by the test's own session, straight to ZooKeeper
@@ -302,16 +314,7 @@ def test_cluster_recovers_after_its_zookeeper_sessions_expire(broker_factory, zo
         link.heal()
         brokers.wait_registered(ALL)
         wait_for(lambda: brokers.zk().exists("/controller"), 30, "a controller elected again")
-
-        after = [f"after-{i}".encode() for i in range(100)]
-        for p in range(3):
-            assert produce_all(bootstrap, topic, after, partition=p) == [None] * 100
-        wait_all_in_sync(bootstrap, topic, 3)
-        for p in range(3):
-            assert list(final_log(bootstrap, topic, p).values()) == before + after
-        fresh = unique_topic("expiry-after")
-        create_topic(bootstrap, fresh, partitions=3, replication_factor=3)
-        wait_all_in_sync(bootstrap, fresh, 3)
+        check_recovered(bootstrap, topic, before)
     finally:
         brokers.stop_all()
         link.close()
