@@ -288,6 +288,35 @@ def test_follower_ahead_of_an_empty_new_leader_truncates(linked_cluster3):
              f"broker {ahead} holding the new leader's log")
 
 
+def test_election_follows_the_isr_the_leader_shrank(linked_cluster3):
+    """A leader (not the controller) drops a cut-off follower from the ISR and acknowledges
+    records with the other one; then it dies. The controller, which did not write that ISR, must
+    elect the follower that has the records, not the first replica of its older picture."""
+    brokers, links, _ = linked_cluster3
+    bootstrap = brokers.bootstrap_servers()
+    topic = unique_topic("shrunk")
+    create_topic(bootstrap, topic, partitions=3, replication_factor=3, **{"min.insync.replicas": "2"})
+    layout = partitions_of(bootstrap, topic)
+    controller = json.loads(brokers.zk().get("/controller")[0])["brokerid"]
+    partition, (leader, replicas, _) = next((p, state) for p, state in layout.items()
+                                            if state[0] != controller)
+    first, second = [r for r in replicas if r != leader]  # `first` would be elected from [all]
+    links.isolate(first)
+    wait_isr(bootstrap, topic, partition, sorted([leader, second]))
+    acknowledged = [f"acknowledged-{i}".encode() for i in range(50)]
+    assert produce_all(bootstrap, topic, acknowledged, partition=partition) == [None] * 50
+    brokers.kill(leader)
+    wait_for(lambda: state_leader(brokers, topic, partition) not in (leader, -1), 30,
+             f"{topic}-{partition} led by another broker than {leader}")
+    assert state_leader(brokers, topic, partition) == second
+    links.heal()
+    brokers.restart(leader)
+    wait_all_in_sync(bootstrap, topic, 3)
+    log = final_log(bootstrap, topic, partition)
+    assert list(log.values()) == acknowledged
+    check_replicas_agree(brokers.brokers.values(), topic, partition, log)
+
+
 def produce_to_each(bootstrap: str, topic: str, values: list[bytes], partitions: int = 3) -> None:
     for p in range(partitions):
         assert produce_all(bootstrap, topic, values, partition=p) == [None] * len(values)
