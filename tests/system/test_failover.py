@@ -74,6 +74,7 @@ def linked_cluster3(broker_factory, zookeeper, request):
     try:
         brokers.start_all()
         brokers.wait_registered(ALL)
+        brokers.wait_controller()
         yield brokers, links, zk_links
     finally:
         brokers.stop_all()
@@ -359,6 +360,7 @@ def test_cluster_recovers_after_its_zookeeper_sessions_expire(broker_factory, zo
     try:
         brokers.start_all()
         brokers.wait_registered(ALL)
+        brokers.wait_controller()
         bootstrap = brokers.bootstrap_servers()
         topic = unique_topic("expiry")
         create_topic(bootstrap, topic, partitions=3, replication_factor=3,
@@ -372,7 +374,7 @@ def test_cluster_recovers_after_its_zookeeper_sessions_expire(broker_factory, zo
         assert not brokers.zk().exists("/controller")
         link.heal()
         brokers.wait_registered(ALL)
-        wait_for(lambda: brokers.zk().exists("/controller"), 30, "a controller elected again")
+        brokers.wait_controller()
         check_recovered(bootstrap, topic, before)
     finally:
         brokers.stop_all()
