@@ -117,6 +117,11 @@ class Cluster:
         wait_for(lambda: set(broker_ids) <= self.registered_ids(), timeout,
                  f"brokers {sorted(broker_ids)} in /brokers/ids")
 
+    def wait_controller(self, timeout: float = REGISTRATION_TIMEOUT_S) -> None:
+        """Until a controller is elected: before that, Metadata answers controller -1 and an admin
+        client may wait for it longer than its request timeout."""
+        wait_for(lambda: self.zk().exists("/controller") is not None, timeout, "a controller")
+
     def wait_unregistered(self, broker_ids, timeout: float = REGISTRATION_TIMEOUT_S) -> None:
         wait_for(lambda: not set(broker_ids) & self.registered_ids(), timeout,
                  f"brokers {sorted(broker_ids)} to leave /brokers/ids")

@@ -252,6 +252,7 @@ def cluster3(broker_factory, zookeeper, request):
     try:
         brokers.start_all()
         brokers.wait_registered([1, 2, 3])
+        brokers.wait_controller()
         yield brokers
     finally:
         brokers.stop_all()

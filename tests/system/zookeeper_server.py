@@ -6,7 +6,7 @@ service is touched:
     java -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
          org.apache.zookeeper.server.quorum.QuorumPeerMain <dir>/zoo.cfg
 
-stop() ends it by PID. The `zookeeper` fixture in conftest.py starts one per test and stops it
+stop() ends it by PID; restart() brings it back on the same port and data. The `zookeeper` fixture in conftest.py starts one per test and stops it
 even when the test fails.
 """
 
@@ -103,6 +103,13 @@ class ZooKeeperServer:
         except subprocess.TimeoutExpired:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+
+    def restart(self, down_seconds: float) -> "ZooKeeperServer":
+        """Stops the server, keeps it down `down_seconds`, starts it again on the same port with
+        the same data directory: sessions and znodes survive, as after an operator's restart."""
+        self.stop()
+        time.sleep(down_seconds)
+        return self.start()
 
     def log(self) -> str:
         try:
