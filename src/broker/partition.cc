@@ -158,7 +158,10 @@ std::optional<IsrChange> Partition::record_follower_fetch(int32_t replica, int64
     if (it == followers_.end() || !is_leader()) return std::nullopt;
     Follower& follower = it->second;
     const int64_t leader_end = log_->log_end_offset();
-    follower.log_end_offset = std::min(fetch_offset, leader_end);
+    // Beyond this log's end the follower has records this leader lacks: it is told to truncate
+    // (diverging_epoch), and is not in step with anything until it has.
+    if (fetch_offset > leader_end) return std::nullopt;
+    follower.log_end_offset = fetch_offset;
     if (fetch_offset >= leader_end) {
       follower.last_caught_up_ms = now_ms;
     } else if (fetch_offset >= follower.previous_fetch_leader_end) {

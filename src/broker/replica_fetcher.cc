@@ -23,18 +23,17 @@ constexpr int16_t kFetchVersion = 12;
 // (`leader_epoch`, ending at `leader_end`).
 int64_t truncation_offset(Partition& partition, int32_t leader_epoch, int64_t leader_end) {
   auto& log = partition.log();
-  const int64_t committed = partition.high_watermark();
-  int64_t target = committed;
-  if (leader_epoch >= 0 && leader_end >= 0) {
+  int64_t target = leader_end;  // the leader has no epoch at all: its (empty) log ends there
+  if (leader_epoch >= 0) {
     auto local = log.end_offset_for_epoch(leader_epoch);
     if (local.epoch == leader_epoch) {
       target = std::min(leader_end, local.end_offset);  // the common history ends here
     } else if (local.epoch >= 0) {
       // This log has no record of the leader's epoch: drop back to the end of our own earlier
       // epoch; the next fetch compares that one.
-      target = local.end_offset;
+      target = std::min(leader_end, local.end_offset);
     } else {
-      target = std::min(leader_end, committed);
+      target = std::min(leader_end, partition.high_watermark());
     }
   }
   return std::clamp(target, log.log_start_offset(), log.log_end_offset());

@@ -160,6 +160,7 @@ class Controller {
     std::vector<int32_t> replicas;
     std::optional<LeaderAndIsr> state;
     int32_t state_version = -1;
+    int64_t state_mtime_ms = 0;          // when the state znode was last written
     PartitionReassignment reassignment;  // empty unless a move is in progress
     bool state_watch_armed = false;      // during a move: ISR changes bring us back
   };
@@ -186,6 +187,7 @@ class Controller {
   void load_topic(const std::string& topic);
   void load_partition_state(const std::string& topic, int32_t partition_id, Partition& partition);
   BrokerSet eligible_brokers() const;
+  BrokerSet restarted_since(int64_t state_mtime_ms) const;
   bool unclean_allowed(const Topic& topic) const;
   Partition* find(const TopicPartition& tp);
 
@@ -226,6 +228,9 @@ class Controller {
   bool topics_watch_armed_ = false;
   std::set<std::string> topic_watches_armed_;
   BrokerSet live_brokers_;
+  // When each live broker registered (its /brokers/ids znode's ctime): a broker registered after
+  // a partition's state was written has restarted since, and its log may be shorter.
+  std::map<int32_t, int64_t> registered_ms_;
   BrokerSet shutting_down_;
   std::map<std::string, Topic> topics_;
 };

@@ -34,8 +34,13 @@ void Controller::load_brokers() {
     return;
   }
   BrokerSet live;
+  registered_ms_.clear();
   for (const auto& name : names) {
-    if (auto id = parse_znode_number(name)) live.insert(*id);
+    auto id = parse_znode_number(name);
+    Stat stat;
+    if (!id || store_.exists(broker_path(*id), &stat) != StoreError::kOk) continue;  // gone
+    live.insert(*id);
+    registered_ms_[*id] = stat.ctime_ms;
   }
   for (int32_t id : live) {
     if (!live_brokers_.contains(id)) spdlog::info("controller: broker {} is alive", id);
@@ -117,6 +122,7 @@ void Controller::load_partition_state(const std::string& topic, int32_t partitio
     return;
   }
   partition.state_version = stat.version;
+  partition.state_mtime_ms = stat.mtime_ms;
   partition.state = parse_leader_and_isr(data);
   // A corrupt state is rewritten from scratch (the version is kept for the compare-and-set).
   if (!partition.state) {
@@ -130,6 +136,14 @@ BrokerSet Controller::eligible_brokers() const {
     if (!shutting_down_.contains(id)) eligible.insert(id);
   }
   return eligible;
+}
+
+BrokerSet Controller::restarted_since(int64_t state_mtime_ms) const {
+  BrokerSet restarted;
+  for (const auto& [id, registered] : registered_ms_) {
+    if (registered > state_mtime_ms) restarted.insert(id);
+  }
+  return restarted;
 }
 
 bool Controller::unclean_allowed(const Topic& topic) const {

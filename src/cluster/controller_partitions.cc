@@ -18,7 +18,12 @@ void Controller::reconcile() {
     for (auto& [id, partition] : topic.partitions) {
       auto result = update_partition({name, id}, partition, [&](const Partition& p) {
         if (!p.state) return initial_leadership(p.replicas, eligible, epoch_);
-        return repair_leadership(p.replicas, *p.state, live_brokers_, eligible, unclean, epoch_);
+        if (auto repaired =
+                repair_leadership(p.replicas, *p.state, live_brokers_, eligible, unclean, epoch_)) {
+          return repaired;
+        }
+        return drop_restarted(p.replicas, *p.state, restarted_since(p.state_mtime_ms), eligible,
+                              epoch_);
       });
       if (result == WriteResult::kFenced) return;
     }
@@ -60,6 +65,8 @@ Controller::WriteResult Controller::write_state(const TopicPartition& tp, Partit
   if (rc == StoreError::kOk) {
     partition.state = next;
     partition.state_version = partition.state_version < 0 ? 0 : partition.state_version + 1;
+    Stat stat;  // the store's clock, which registrations are compared with
+    if (store_.exists(path, &stat) == StoreError::kOk) partition.state_mtime_ms = stat.mtime_ms;
     spdlog::info("controller: {}-{} leader {} epoch {} isr [{}]", tp.topic, tp.partition,
                  next.leader, next.leader_epoch, fmt::join(next.isr, ","));
     return WriteResult::kOk;

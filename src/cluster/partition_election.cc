@@ -84,6 +84,24 @@ std::optional<LeaderAndIsr> move_off_broker(const std::vector<int32_t>& replicas
   return next_state(current, leader, std::move(isr), controller_epoch);
 }
 
+std::optional<LeaderAndIsr> drop_restarted(const std::vector<int32_t>& replicas,
+                                           const LeaderAndIsr& current, const BrokerSet& restarted,
+                                           const BrokerSet& eligible, int32_t controller_epoch) {
+  BrokerSet steady;
+  for (int32_t id : eligible) {
+    if (!restarted.contains(id)) steady.insert(id);
+  }
+  std::optional<LeaderAndIsr> next;
+  for (int32_t id : restarted) {
+    if (auto moved =
+            move_off_broker(replicas, next.value_or(current), id, steady, controller_epoch)) {
+      moved->leader_epoch = current.leader_epoch + (moved->leader != current.leader ? 1 : 0);
+      next = std::move(moved);
+    }
+  }
+  return next;
+}
+
 PreferredElection elect_preferred(const std::vector<int32_t>& replicas, const LeaderAndIsr& current,
                                   const BrokerSet& eligible, int32_t controller_epoch) {
   if (replicas.empty()) return {ErrorCode::kPreferredLeaderNotAvailable, std::nullopt};

@@ -43,6 +43,15 @@ std::optional<LeaderAndIsr> move_off_broker(const std::vector<int32_t>& replicas
                                             const LeaderAndIsr& current, int32_t leaving,
                                             const BrokerSet& eligible, int32_t controller_epoch);
 
+// Brokers that restarted since the state was written (their registration is newer than the
+// state znode) may have lost records they had (a follower never fsyncs; a leader's unflushed tail
+// goes with a power loss): they leave the ISR, and a leader among them hands leadership to an
+// eligible ISR member that did not restart, as if it had died. When no such member is left, the
+// state stays as it is (there is nothing better to lead). Nothing if none of them is in the ISR.
+std::optional<LeaderAndIsr> drop_restarted(const std::vector<int32_t>& replicas,
+                                           const LeaderAndIsr& current, const BrokerSet& restarted,
+                                           const BrokerSet& eligible, int32_t controller_epoch);
+
 // Preferred-leader election: the first replica becomes leader if it is eligible and in the ISR.
 // kElectionNotNeeded if it already leads, kPreferredLeaderNotAvailable if it may not.
 struct PreferredElection {

@@ -168,10 +168,6 @@ def test_leader_killed_and_restarted_at_once_loses_no_acknowledged_record(cluste
     stream_through(cluster3, tmp_path, topic, 3, 3, bounce_leader)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a bounced broker keeps leading at its old leader epoch: a new controller cannot tell that "
-    "the broker restarted (no broker epoch), so the restarted leader's shorter log wins and the "
-    "followers truncate acknowledged records (see the report in docs/replication.md)"))
 def test_leader_restarted_without_its_unflushed_tail_keeps_acknowledged_records(cluster3):
     """A crash that loses the page cache (power loss; simulated by cutting the killed broker's
     segment file in half) and a restart before ZooKeeper noticed. The broker killed is the
@@ -259,10 +255,6 @@ def test_killed_leader_truncates_its_uncommitted_records(linked_cluster3):
     check_replicas_agree(brokers.brokers.values(), topic, 0, expected)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a follower ahead of a new leader whose log has no record of the follower's last epoch (an "
-    "empty log) gets OFFSET_OUT_OF_RANGE on every fetch and only backs off, never truncating, while "
-    "the leader counts it in sync (record_follower_fetch caps its offset at the leader's log end)"))
 def test_follower_ahead_of_an_empty_new_leader_truncates(linked_cluster3):
     """The first record of a partition reaches the leader and one follower only; the leader dies
     and the other follower, still in the ISR with an empty log, is elected. The follower that has

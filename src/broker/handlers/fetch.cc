@@ -137,19 +137,29 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
     return partition->check_leader_epoch(want.current_leader_epoch);
   }
 
-  // The follower's last fetched epoch ends before its fetch offset here: its log diverged. Sets
-  // diverging_epoch to where that epoch ends in this log.
+  // The follower's log diverged from this one: its last fetched epoch ends before its fetch
+  // offset here, or it has records beyond this log's end. Sets diverging_epoch to where the
+  // common history ends (the largest epoch at or below the follower's and its end offset here;
+  // epoch -1 when this log has no epoch at all, being empty).
   static bool diverged(Partition& partition, const FetchRequest::FetchPartition& want,
                        FetchResponse::PartitionData& out) {
-    if (want.last_fetched_epoch < 0) return false;
-    auto end = partition.log().end_offset_for_epoch(want.last_fetched_epoch);
-    // An epoch older than this log's history (its start was deleted): nothing to compare.
-    if (end.epoch < 0) return false;
-    if (end.epoch >= want.last_fetched_epoch && end.end_offset >= want.fetch_offset) return false;
+    auto& log = partition.log();
+    storage::EpochEndOffset end{-1, -1};
+    if (want.last_fetched_epoch >= 0) {
+      end = log.end_offset_for_epoch(want.last_fetched_epoch);
+      if (end.epoch >= 0 && end.epoch >= want.last_fetched_epoch &&
+          end.end_offset >= want.fetch_offset) {
+        return false;
+      }
+    }
+    if (end.epoch < 0) {
+      if (want.fetch_offset <= log.log_end_offset()) return false;
+      end = {log.latest_epoch(), log.log_end_offset()};
+    }
     out.diverging_epoch.epoch = end.epoch;
     out.diverging_epoch.end_offset = end.end_offset;
     out.high_watermark = out.last_stable_offset = partition.high_watermark();
-    out.log_start_offset = partition.log().log_start_offset();
+    out.log_start_offset = log.log_start_offset();
     return true;
   }
 
