@@ -95,7 +95,6 @@ std::optional<LeaderAndIsr> drop_restarted(const std::vector<int32_t>& replicas,
   for (int32_t id : restarted) {
     if (auto moved =
             move_off_broker(replicas, next.value_or(current), id, steady, controller_epoch)) {
-      moved->leader_epoch = current.leader_epoch + (moved->leader != current.leader ? 1 : 0);
       next = std::move(moved);
     }
   }

@@ -85,5 +85,29 @@ TEST(PartitionElectionTest, PreferredElection) {
             ErrorCode::kPreferredLeaderNotAvailable);
 }
 
+TEST(PartitionElectionTest, RestartedLeaderHandsOverToAnIsrMemberThatDidNotRestart) {
+  auto s = drop_restarted(kReplicas, state(1, {1, 2, 3}), {1}, {1, 2, 3}, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s, (LeaderAndIsr{2, 5, {2, 3}, 9, 0}));
+}
+
+TEST(PartitionElectionTest, RestartedFollowerLeavesTheIsr) {
+  auto s = drop_restarted(kReplicas, state(1, {1, 2, 3}), {3}, {1, 2, 3}, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, 1);
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{1, 2}));
+}
+
+TEST(PartitionElectionTest, RestartedLeaderAloneInTheIsrKeepsLeading) {
+  EXPECT_EQ(drop_restarted(kReplicas, state(1, {1}), {1}, {1, 2, 3}, 9), std::nullopt);
+  // Every ISR member restarted (a whole cluster): the leader stays, the others rejoin once they
+  // have caught up with it.
+  auto s = drop_restarted(kReplicas, state(1, {1, 2}), {1, 2}, {1, 2, 3}, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, 1);
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{1}));
+  EXPECT_EQ(drop_restarted(kReplicas, state(1, {1, 2}), {}, {1, 2, 3}, 9), std::nullopt);
+}
+
 }  // namespace
 }  // namespace gregor::cluster
