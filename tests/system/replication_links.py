@@ -55,9 +55,10 @@ class _ProxyLoop:
         self._thread.join(timeout=10)
 
 
-async def splice(reader, writer, port: int, first: bytes, track: list) -> None:
+async def splice(reader, writer, port: int, first: bytes, track: list, allowed=None) -> None:
     """Connects to `port`, sends `first`, then copies both ways until either side closes. Both
-    writers sit in `track` meanwhile, so that a cut can close them."""
+    writers sit in `track` meanwhile, so that a cut can close them. `allowed()` is asked again once
+    the connection is tracked: a cut made while it was being opened closes it too."""
     try:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
     except OSError:
@@ -65,6 +66,11 @@ async def splice(reader, writer, port: int, first: bytes, track: list) -> None:
         return
     entry = (writer, up_writer)
     track.append(entry)
+    if allowed is not None and not allowed():
+        track.remove(entry)
+        writer.close()
+        up_writer.close()
+        return
     up_writer.write(first)
     await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer), return_exceptions=True)
     track.remove(entry)
@@ -138,7 +144,8 @@ class ReplicationLinks(_ProxyLoop):
         if self._blocked(source, target):
             writer.close()
             return
-        await splice(reader, writer, port, header, self._links.setdefault((source, target), []))
+        await splice(reader, writer, port, header, self._links.setdefault((source, target), []),
+                     lambda: not self._blocked(source, target))
 
     async def _close(self) -> None:
         for server in self._servers.values():
