@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/partition_key.h"
 #include "cluster/event_thread.h"
 #include "cluster/metadata_store.h"
 #include "cluster/partition_state.h"
@@ -66,15 +67,7 @@ class MetadataCache {
   std::optional<PartitionLeadership> partition(std::string_view topic, int32_t partition) const;
 
  private:
-  using Key = std::pair<std::string, int32_t>;
-  struct KeyLess {
-    using is_transparent = void;
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      const int c = std::string_view(a.first).compare(std::string_view(b.first));
-      return c < 0 || (c == 0 && a.second < b.second);
-    }
-  };
+  using Key = PartitionKey;
 
   // A watcher that, when it fires, disarms `path` and runs `reload` on the event thread. Empty
   // if a watch on `path` is armed already (ZooKeeper would report each registration).
@@ -97,7 +90,7 @@ class MetadataCache {
   mutable std::shared_mutex mutex_;  // guards the snapshot below
   std::map<int32_t, cluster::BrokerRegistration> brokers_;
   int32_t controller_id_ = -1;
-  std::map<Key, PartitionLeadership, KeyLess> states_;
+  std::map<Key, PartitionLeadership, PartitionKeyLess> states_;
 };
 
 }  // namespace gregor::broker

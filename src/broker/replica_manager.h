@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "broker/partition.h"
+#include "broker/partition_key.h"
 #include "broker/topic_registry.h"
 #include "storage/log_manager.h"
 
@@ -39,23 +40,13 @@ class ReplicaManager {
   void checkpoint_high_watermarks();
 
  private:
-  using Key = std::pair<std::string, int32_t>;
-  // Compares keys with (string_view, int) probes too, so lookups on the request path do not
-  // allocate a string.
-  struct KeyLess {
-    using is_transparent = void;
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      const int c = std::string_view(a.first).compare(std::string_view(b.first));
-      return c < 0 || (c == 0 && a.second < b.second);
-    }
-  };
+  using Key = PartitionKey;
 
   storage::LogManager& logs_;
   const int32_t broker_id_;
   const storage::OffsetMap checkpointed_high_watermarks_;  // as read at start-up
   mutable std::shared_mutex mutex_;
-  std::map<Key, std::shared_ptr<Partition>, KeyLess> partitions_;
+  std::map<Key, std::shared_ptr<Partition>, PartitionKeyLess> partitions_;
 };
 
 }  // namespace gregor::broker

@@ -195,6 +195,7 @@ class Controller {
   void reconcile();
   WriteResult update_partition(const TopicPartition& tp, Partition& partition,
                                const Decide& decide);
+  bool fenced(StoreError rc, const std::vector<OpResult>& results);
   WriteResult write_state(const TopicPartition& tp, Partition& partition, const LeaderAndIsr& next);
   ElectionResult run_preferred_elections(
       const std::optional<std::vector<TopicPartition>>& partitions);

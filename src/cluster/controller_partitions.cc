@@ -48,6 +48,25 @@ Controller::WriteResult Controller::update_partition(const TopicPartition& tp, P
   return result;
 }
 
+// A multi() of ours whose first op checks /controller_epoch failed because we are no longer the
+// controller: resigns and says so.
+bool Controller::fenced(StoreError rc, const std::vector<OpResult>& results) {
+  if (rc == StoreError::kSessionExpired) {
+    // Our /controller went with the session; the broker reconnects and calls
+    // session_reestablished().
+    resign("metadata store session expired");
+    return true;
+  }
+  if (!results.empty() && results[0].error != StoreError::kOk &&
+      results[0].error != StoreError::kRuntimeInconsistency) {
+    // Another broker was elected since our epoch: our decisions no longer count.
+    resign("fenced: /controller_epoch moved past our epoch");
+    events_->post([this] { watch_controller(); });
+    return true;
+  }
+  return false;
+}
+
 Controller::WriteResult Controller::write_state(const TopicPartition& tp, Partition& partition,
                                                 const LeaderAndIsr& next) {
   const std::string path = partition_state_path(tp.topic, tp.partition);
@@ -71,18 +90,7 @@ Controller::WriteResult Controller::write_state(const TopicPartition& tp, Partit
                  next.leader, next.leader_epoch, fmt::join(next.isr, ","));
     return WriteResult::kOk;
   }
-  if (rc == StoreError::kSessionExpired) {
-    // Our /controller went with the session; the broker reconnects and calls
-    // session_reestablished().
-    resign("metadata store session expired");
-    return WriteResult::kFenced;
-  }
-  if (results.size() == 2 && results[0].error != StoreError::kOk) {
-    // Another broker was elected since our epoch: our decisions no longer count.
-    resign("fenced: /controller_epoch moved past our epoch");
-    events_->post([this] { watch_controller(); });
-    return WriteResult::kFenced;
-  }
+  if (fenced(rc, results)) return WriteResult::kFenced;
   if (results.size() == 2 && results[1].error == StoreError::kNoNode) return WriteResult::kGone;
   if (rc != StoreError::kBadVersion && rc != StoreError::kNodeExists) {
     spdlog::error("controller: cannot write {}: {}", path, store_error_name(rc));

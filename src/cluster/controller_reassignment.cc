@@ -225,15 +225,7 @@ Controller::WriteResult Controller::write_replicas(const TopicPartition& tp, Par
       partition.reassignment = reassignment;
       return WriteResult::kOk;
     }
-    if (rc == StoreError::kSessionExpired) {
-      resign("metadata store session expired");
-      return WriteResult::kFenced;
-    }
-    if (results.size() == 2 && results[0].error != StoreError::kOk) {
-      resign("fenced: /controller_epoch moved past our epoch");
-      events_->post([this] { watch_controller(); });
-      return WriteResult::kFenced;
-    }
+    if (fenced(rc, results)) return WriteResult::kFenced;
   }
   return WriteResult::kConflict;
 }
