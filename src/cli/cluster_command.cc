@@ -11,6 +11,7 @@
 #include "cli/cluster_metadata.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/error_code.h"
 #include "protocol/messages/elect_leaders.h"
 
 namespace gregor::cli {
@@ -63,32 +64,32 @@ protocol::ElectLeadersRequest election_request(const Client& client, const Elect
   return request;
 }
 
-std::string error_name(int16_t code) {
+// Kafka's name of the error, as the broker's logs and Kafka's tools show it.
+std::string result_name(int16_t code) {
   if (code == 0) return "elected";
-  return rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code));
+  return std::string(error_name(static_cast<ErrorCode>(code)));
 }
 
 void elect_leaders(const GlobalOptions& options, const ElectArgs& args) {
   if (args.all == !args.topic.empty()) throw CliError("give either --topic or --all");
   Client client(options, Client::Kind::kProducer);
   const auto request = election_request(client, args);
-  const auto& controller = controller_of(cluster_metadata(client));
+  const auto md = cluster_metadata(client);
+  const auto& controller = controller_of(md);
   const auto response = send_request<protocol::ElectLeadersResponse>(
       controller.host, controller.port, request, kElectVersion, options.timeout_ms());
   if (!response) throw CliError(client.unreachable_message());
   if (response->error_code != 0) {
-    throw CliError("leader election refused: " + error_name(response->error_code));
+    throw CliError("leader election refused: " + result_name(response->error_code));
   }
   Table results{{"TOPIC", "PARTITION", "RESULT", "MESSAGE"}, {}};
   size_t failed = 0;
   for (const auto& topic : response->replica_election_results) {
     for (const auto& p : topic.partition_result) {
-      results.rows.push_back({topic.topic, p.partition_id, error_name(p.error_code),
+      results.rows.push_back({topic.topic, p.partition_id, result_name(p.error_code),
                               p.error_message ? nlohmann::json(*p.error_message) : nullptr});
-      const auto code = static_cast<rd_kafka_resp_err_t>(p.error_code);
-      if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_ELECTION_NOT_NEEDED) {
-        ++failed;
-      }
+      const auto code = static_cast<ErrorCode>(p.error_code);
+      if (code != ErrorCode::kNone && code != ErrorCode::kElectionNotNeeded) ++failed;
     }
   }
   std::sort(results.rows.begin(), results.rows.end());
