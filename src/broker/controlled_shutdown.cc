@@ -17,14 +17,22 @@ constexpr int16_t kVersion = 3;
 // How long the broker waits to see the controller's new states for its own partitions.
 constexpr auto kFollowTimeout = 10s;
 
-// One ControlledShutdown request to the current controller. True when nothing remains.
-bool ask_controller(Broker& broker) {
+enum class Outcome { kDone, kRetry, kHopeless };
+
+// Partitions left to this broker have no other live ISR member; with no other broker alive,
+// asking again cannot change that (the last broker of a cluster stopping).
+Outcome left_over(Broker& broker) {
+  return broker.metadata().live_brokers().size() <= 1 ? Outcome::kHopeless : Outcome::kRetry;
+}
+
+// One ControlledShutdown request to the current controller.
+Outcome ask_controller(Broker& broker) {
   const auto& config = broker.config();
   const int32_t controller_id = broker.metadata().controller_id();
   auto controller = broker.metadata().broker(controller_id);
   if (controller_id < 0 || !controller || controller->endpoints.empty()) {
     spdlog::warn("controlled shutdown: no controller known");
-    return false;
+    return Outcome::kRetry;
   }
   const auto& endpoint = controller->endpoints.front();
   net::BrokerClient client(fmt::format("broker-{}-controlled-shutdown", config.broker_id));
@@ -37,12 +45,12 @@ bool ask_controller(Broker& broker) {
       !client.call(request.kApiKey, kVersion, request, response, timeout, error)) {
     spdlog::warn("controlled shutdown: controller {} at {}:{}: {}", controller_id, endpoint.host,
                  endpoint.port, error);
-    return false;
+    return Outcome::kRetry;
   }
   if (response.error_code != 0) {
-    spdlog::warn("controlled shutdown: controller {} answered error {}", controller_id,
-                 response.error_code);
-    return false;
+    spdlog::warn("controlled shutdown: controller {} answered {}", controller_id,
+                 error_name(static_cast<ErrorCode>(response.error_code)));
+    return Outcome::kRetry;
   }
   if (!response.remaining_partitions.empty()) {
     spdlog::warn(
@@ -50,9 +58,9 @@ bool ask_controller(Broker& broker) {
         "e.g. {}-{}",
         response.remaining_partitions.size(), response.remaining_partitions.front().topic_name,
         response.remaining_partitions.front().partition_index);
-    return false;
+    return left_over(broker);
   }
-  return true;
+  return Outcome::kDone;
 }
 
 // Replicated partitions this broker still leads by its own view of the store.
@@ -80,7 +88,8 @@ bool shut_down_controlled(Broker& broker) {
   const auto& config = broker.config();
   if (config.zookeeper_connect.empty() || !config.controlled_shutdown_enable) return true;
   for (int32_t attempt = 1; attempt <= config.controlled_shutdown_max_retries; ++attempt) {
-    if (ask_controller(broker)) {
+    const Outcome outcome = ask_controller(broker);
+    if (outcome == Outcome::kDone) {
       wait_for_new_leaders(broker);
       spdlog::info(
           "controlled shutdown succeeded: leadership moved to other replicas ({} "
@@ -88,13 +97,13 @@ bool shut_down_controlled(Broker& broker) {
           still_leading(broker));
       return true;
     }
+    if (outcome == Outcome::kHopeless) break;
     if (attempt < config.controlled_shutdown_max_retries) {
       std::this_thread::sleep_for(
           std::chrono::milliseconds(config.controlled_shutdown_retry_backoff_ms));
     }
   }
-  spdlog::warn("controlled shutdown failed after {} attempt(s); shutting down anyway",
-               config.controlled_shutdown_max_retries);
+  spdlog::warn("controlled shutdown incomplete: shutting down anyway");
   return false;
 }
 
