@@ -4,6 +4,7 @@ view of the cluster and `gregor topic describe --under-replicated`."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import struct
 import threading
@@ -26,8 +27,6 @@ def cli(cluster, *args):
 
 
 def controller_id(cluster) -> int:
-    import json
-
     return json.loads(cluster.zk().get("/controller")[0])["brokerid"]
 
 
@@ -229,6 +228,12 @@ def test_elect_leaders_errors(cluster3):
     assert elect_raw(cluster3, controller, 0, {topic: [0]}) == (0, {(topic, 0): 84})
     assert sorted(partitions_of(bootstrap, topic)) == [0, 1]
 
+    # A large request (20000 partitions, most unknown) gets one answer per partition.
+    error, results = elect_raw(cluster3, controller, 0, {topic: list(range(20000))})
+    assert error == 0 and len(results) == 20000
+    assert results[(topic, 0)] == results[(topic, 1)] == 84
+    assert {results[(topic, p)] for p in range(2, 20000)} == {3}
+
 
 # ----------------------------------------------------------------------------- seeing the cluster
 
@@ -242,6 +247,10 @@ def test_cluster_info_kcat_and_under_replicated_partitions(cluster3):
     for broker_id in (1, 2, 3):
         flag = "true" if broker_id == controller else "false"
         assert f"{broker_id}   127.0.0.1  {cluster3.broker_port(broker_id)}  -     {flag}" in result.stdout
+
+    described = json.loads(cli(cluster3, "--output", "json", "cluster", "info").stdout)
+    assert described["controller"] == controller and described["cluster_id"]
+    assert [b["id"] for b in described["brokers"]] == [1, 2, 3]
 
     topic = unique_topic("urp")
     create_topic(bootstrap, topic, partitions=1, replication_factor=3)
