@@ -255,6 +255,9 @@ def test_cluster_info_kcat_and_under_replicated_partitions(cluster3):
     topic = unique_topic("urp")
     create_topic(bootstrap, topic, partitions=1, replication_factor=3)
     leader, replicas, _ = partitions_of(bootstrap, topic)[0]
+    single = unique_topic("single")  # one replica per partition: one partition on each broker
+    create_topic(bootstrap, single, partitions=3, replication_factor=1)
+    on_broker = {replicas_[0]: p for p, (_, replicas_, _) in partitions_of(bootstrap, single).items()}
 
     if shutil.which("kcat"):
         # Any broker may answer kcat, and each learns the new topic's state through its own watch.
@@ -282,3 +285,12 @@ def test_cluster_info_kcat_and_under_replicated_partitions(cluster3):
     assert f"\n0          {leader}" in result.stdout
     unavailable = cli(cluster3, "topic", "describe", topic, "--unavailable")
     assert unavailable.returncode == 0 and f"\n0          {leader}" not in unavailable.stdout
+
+    # The single replica of one partition is gone: that partition has no leader (its ISR keeps
+    # the last member, which holds every committed record).
+    gone = on_broker[follower]
+    offline = cli(cluster3, "topic", "describe", single, "--unavailable")
+    assert offline.returncode == 0, offline.stderr
+    rows = [line for line in offline.stdout.splitlines() if line[:1].isdigit()]
+    assert rows == [f"{gone}          -1      [{follower}]       [{follower}]  -         -       -"], offline.stdout
+    assert f"Offline partitions (no leader): {gone}\n" in offline.stdout
