@@ -10,7 +10,7 @@ import struct
 import threading
 import time
 
-from cli_runner import run_cli
+from cli_runner import REPO, run_cli
 from kafka_wire import Conn, Reader, api_versions, kstring
 from systest_helpers import consume_partition, create_topic, make_producer, run_cmd, unique_topic, wait_for
 from test_replication import partitions_of, wait_isr
@@ -283,6 +283,11 @@ def test_cluster_info_kcat_and_under_replicated_partitions(cluster3):
     assert result.returncode == 0, result.stderr
     assert "Under-replicated partitions (ISR smaller than replicas): 0\n" in result.stdout
     assert f"\n0          {leader}" in result.stdout
+    kafka_topics = run_cmd([str(REPO / "bin" / "kafka-topics.sh"), "--bootstrap-server", bootstrap,
+                            "--describe", "--topic", topic, "--under-replicated-partitions"], timeout=60)
+    line, isr = kafka_topics.stdout.decode().split("Isr: ")
+    assert line == f"\tTopic: {topic}\tPartition: 0\tLeader: {leader}\tReplicas: {','.join(map(str, replicas))}\t"
+    assert sorted(map(int, isr.strip().split(","))) == sorted(r for r in replicas if r != follower)
     unavailable = cli(cluster3, "topic", "describe", topic, "--unavailable")
     assert unavailable.returncode == 0 and f"\n0          {leader}" not in unavailable.stdout
 
