@@ -19,6 +19,10 @@ def parser() -> Parser:
     p.add_argument("--if-not-exists", action="store_true", help="--create: no error if it exists")
     p.add_argument("--if-exists", action="store_true", help="--alter/--delete: no error if absent")
     p.add_argument("--exclude-internal", action="store_true", help="Leave out __ topics")
+    p.add_argument("--under-replicated-partitions", action="store_true",
+                   help="--describe: only partitions whose ISR is smaller than their replicas")
+    p.add_argument("--unavailable-partitions", action="store_true",
+                   help="--describe: only partitions without a leader")
     return p
 
 
@@ -34,12 +38,15 @@ def join_ids(ids: list[int]) -> str:
 
 
 def describe(args, name: str) -> None:
-    topic = gregor_json(global_args(args) + ["topic", "describe", name])
+    filters = [flag for flag, on in (("--under-replicated", args.under_replicated_partitions),
+                                     ("--unavailable", args.unavailable_partitions)) if on]
+    topic = gregor_json(global_args(args) + ["topic", "describe", name] + filters)
     partitions = topic["partitions"]
-    factor = len(partitions[0]["replicas"]) if partitions else 0
-    configs = ",".join(f"{k}={v}" for k, v in sorted(topic["configs"].items()))
-    print(f"Topic: {name}\tPartitionCount: {len(partitions)}\tReplicationFactor: {factor}\t"
-          f"Configs: {configs}")
+    if not filters:  # as Kafka's: the filtered listing has the partition lines only
+        factor = len(partitions[0]["replicas"]) if partitions else 0
+        configs = ",".join(f"{k}={v}" for k, v in sorted(topic["configs"].items()))
+        print(f"Topic: {name}\tPartitionCount: {len(partitions)}\tReplicationFactor: {factor}\t"
+              f"Configs: {configs}")
     for p in partitions:
         print(f"\tTopic: {name}\tPartition: {p['partition']}\tLeader: {p['leader']}\t"
               f"Replicas: {join_ids(p['replicas'])}\tIsr: {join_ids(p['isr'])}")

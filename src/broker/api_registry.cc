@@ -5,6 +5,7 @@
 #include "protocol/messages/alter_configs.h"
 #include "protocol/messages/alter_partition_reassignments.h"
 #include "protocol/messages/api_versions.h"
+#include "protocol/messages/controlled_shutdown.h"
 #include "protocol/messages/create_partitions.h"
 #include "protocol/messages/create_topics.h"
 #include "protocol/messages/delete_groups.h"
@@ -14,6 +15,7 @@
 #include "protocol/messages/describe_configs.h"
 #include "protocol/messages/describe_groups.h"
 #include "protocol/messages/describe_log_dirs.h"
+#include "protocol/messages/elect_leaders.h"
 #include "protocol/messages/fetch.h"
 #include "protocol/messages/find_coordinator.h"
 #include "protocol/messages/heartbeat.h"
@@ -78,6 +80,10 @@ constexpr std::array kApis = {
                                             &handle_alter_partition_reassignments),
     api<ListPartitionReassignmentsRequest>("ListPartitionReassignments", 0,
                                            &handle_list_partition_reassignments),
+    // Cluster operations, answered by the controller. ControlledShutdown v0 has a request header
+    // without a client id; only v1+ is served.
+    api<ControlledShutdownRequest>("ControlledShutdown", 1, &handle_controlled_shutdown, 1),
+    api<ElectLeadersRequest>("ElectLeaders", 0, &handle_elect_leaders),
 };
 
 }  // namespace

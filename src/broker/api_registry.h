@@ -57,5 +57,7 @@ void handle_describe_log_dirs(const RequestPtr& request);
 void handle_offset_for_leader_epoch(const RequestPtr& request);
 void handle_alter_partition_reassignments(const RequestPtr& request);
 void handle_list_partition_reassignments(const RequestPtr& request);
+void handle_controlled_shutdown(const RequestPtr& request);
+void handle_elect_leaders(const RequestPtr& request);
 
 }  // namespace gregor::broker

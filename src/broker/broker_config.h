@@ -51,7 +51,10 @@ struct BrokerConfig {
   int32_t replica_socket_timeout_ms = 30000;
   int64_t replica_lag_time_max_ms = 30000;  // a follower behind this long leaves the ISR
   int64_t replica_high_watermark_checkpoint_interval_ms = 5000;
+  // On SIGTERM in a cluster: ask the controller to move leaderships away first.
   bool controlled_shutdown_enable = true;
+  int32_t controlled_shutdown_max_retries = 3;
+  int64_t controlled_shutdown_retry_backoff_ms = 5000;
   bool auto_leader_rebalance_enable = true;
   int64_t leader_imbalance_check_interval_seconds = 300;
   int32_t leader_imbalance_per_broker_percentage = 10;

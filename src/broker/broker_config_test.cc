@@ -64,6 +64,25 @@ TEST(BrokerConfigTest, MetadataStoreKeys) {
   EXPECT_NE(error.find("zookeeper.session.timeout.ms"), std::string::npos);
 }
 
+TEST(BrokerConfigTest, ControlledShutdownKeys) {
+  std::string error;
+  auto config = parse({}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_TRUE(config->controlled_shutdown_enable);
+  EXPECT_EQ(config->controlled_shutdown_max_retries, 3);
+  EXPECT_EQ(config->controlled_shutdown_retry_backoff_ms, 5000);
+  config = parse({{"controlled.shutdown.enable", "false"},
+                  {"controlled.shutdown.max.retries", "5"},
+                  {"controlled.shutdown.retry.backoff.ms", "250"}},
+                 error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_FALSE(config->controlled_shutdown_enable);
+  EXPECT_EQ(config->controlled_shutdown_max_retries, 5);
+  EXPECT_EQ(config->controlled_shutdown_retry_backoff_ms, 250);
+  EXPECT_FALSE(parse({{"controlled.shutdown.max.retries", "-1"}}, error));
+  EXPECT_NE(error.find("controlled.shutdown.max.retries"), std::string::npos);
+}
+
 TEST(BrokerConfigTest, FinestRetentionUnitWins) {
   std::string error;
   auto config = parse({{"log.retention.hours", "1"}, {"log.retention.minutes", "2"}}, error);

@@ -18,5 +18,7 @@ void add_group_commands(CLI::App& app, const GlobalOptions& options);
 // Adds `reset-offsets` to the `group` subcommand.
 void add_group_reset_command(CLI::App& group, const GlobalOptions& options);
 void add_perf_commands(CLI::App& app, const GlobalOptions& options);
+// `cluster info` and `partitions elect-leaders`.
+void add_cluster_commands(CLI::App& app, const GlobalOptions& options);
 
 }  // namespace gregor::cli

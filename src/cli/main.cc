@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   add_group_commands(app, options);
   add_log_commands(app, options);
   add_perf_commands(app, options);
+  add_cluster_commands(app, options);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
 // gregor topic create|list|describe|delete|add-partitions, on librdkafka's Admin API.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 
@@ -84,7 +85,39 @@ std::vector<nlohmann::json> ids(const int32_t* values, int count) {
   return std::vector<nlohmann::json>(values, values + count);
 }
 
-void describe(const GlobalOptions& options, const std::string& name) {
+struct DescribeArgs {
+  std::string topic;
+  bool under_replicated = false;  // only partitions whose ISR is smaller than their replicas
+  bool unavailable = false;       // only partitions without a leader
+};
+
+bool is_offline(const rd_kafka_metadata_partition_t& partition) {
+  return partition.leader < 0;
+}
+
+bool is_under_replicated(const rd_kafka_metadata_partition_t& partition) {
+  return partition.isr_cnt < partition.replica_cnt;
+}
+
+bool wanted(const DescribeArgs& args, const rd_kafka_metadata_partition_t& partition) {
+  if (!args.under_replicated && !args.unavailable) return true;
+  return (args.under_replicated && is_under_replicated(partition)) ||
+         (args.unavailable && is_offline(partition));
+}
+
+// The ids of the partitions that `test` picks, for the summary under the table.
+std::string partitions_where(const rd_kafka_metadata_topic_t& topic,
+                             bool (*test)(const rd_kafka_metadata_partition_t&)) {
+  std::vector<int32_t> found;
+  for (int p = 0; p < topic.partition_cnt; ++p) {
+    if (test(topic.partitions[p])) found.push_back(topic.partitions[p].id);
+  }
+  std::sort(found.begin(), found.end());
+  return fmt::format("{}", fmt::join(found, ", "));
+}
+
+void describe(const GlobalOptions& options, const DescribeArgs& args) {
+  const std::string& name = args.topic;
   Client client(options, Client::Kind::kProducer);
   auto md = client.metadata();
   const auto& topic = Client::topic(*md, name);
@@ -92,11 +125,14 @@ void describe(const GlobalOptions& options, const std::string& name) {
   Table partitions{{"PARTITION", "LEADER", "REPLICAS", "ISR", "EARLIEST", "LATEST", "SIZE"}, {}};
   for (int p = 0; p < topic.partition_cnt; ++p) {
     const auto& partition = topic.partitions[p];
-    const auto [low, high] = client.watermarks(name, partition.id);
+    if (!wanted(args, partition)) continue;
+    // An offline partition has no leader to ask for its offsets.
+    std::pair<nlohmann::json, nlohmann::json> offsets{nullptr, nullptr};
+    if (!is_offline(partition)) offsets = client.watermarks(name, partition.id);
     const auto size = sizes.find(partition.id);
     partitions.rows.push_back(
         {partition.id, partition.leader, ids(partition.replicas, partition.replica_cnt),
-         ids(partition.isrs, partition.isr_cnt), low, high,
+         ids(partition.isrs, partition.isr_cnt), offsets.first, offsets.second,
          size == sizes.end() ? nlohmann::json(nullptr) : nlohmann::json(size->second)});
   }
   std::sort(partitions.rows.begin(), partitions.rows.end());
@@ -118,6 +154,12 @@ void describe(const GlobalOptions& options, const std::string& name) {
   }
   std::cout << "Topic: " << name << "  Partitions: " << topic.partition_cnt << '\n';
   partitions.print(std::cout);
+  if (const auto under = partitions_where(topic, is_under_replicated); !under.empty()) {
+    std::cout << "Under-replicated partitions (ISR smaller than replicas): " << under << '\n';
+  }
+  if (const auto offline = partitions_where(topic, is_offline); !offline.empty()) {
+    std::cout << "Offline partitions (no leader): " << offline << '\n';
+  }
   if (overrides.rows.empty()) {
     std::cout << "Configs: all defaults\n";
   } else {
@@ -188,13 +230,18 @@ void add_topic_commands(CLI::App& app, const GlobalOptions& options) {
   l->callback([&options] { list(options); });
 
   auto name = std::make_shared<std::string>();
+  auto describe_args = std::make_shared<DescribeArgs>();
   auto* d = topic->add_subcommand(
       "describe",
       "Show partitions, leaders, replicas, ISR, offsets, sizes on disk and non-default configs");
-  d->add_option("topic", *name, "Topic name")->required();
+  d->add_option("topic", describe_args->topic, "Topic name")->required();
+  d->add_flag("--under-replicated", describe_args->under_replicated,
+              "Only partitions whose ISR is smaller than their replicas");
+  d->add_flag("--unavailable", describe_args->unavailable, "Only partitions without a leader");
   d->footer(
-      "Examples:\n  gregor topic describe orders\n  gregor topic describe orders --output json");
-  d->callback([&options, name] { describe(options, *name); });
+      "Examples:\n  gregor topic describe orders\n  gregor topic describe orders --output json\n"
+      "  gregor topic describe orders --under-replicated");
+  d->callback([&options, describe_args] { describe(options, *describe_args); });
 
   auto* r = topic->add_subcommand("delete", "Delete a topic and its data");
   r->add_option("topic", *name, "Topic name")->required();

@@ -140,6 +140,13 @@ class Controller {
   // until it has left /brokers/ids.
   std::future<ControlledShutdownResult> controlled_shutdown(int32_t broker_id);
 
+  // The same two requests for callers that must not wait (a broker's network threads): `done`
+  // runs on the controller's event thread with the result. It never runs if the controller is
+  // stopped before the request is handled.
+  void elect_preferred_leaders(std::optional<std::vector<TopicPartition>> partitions,
+                               std::function<void(ElectionResult)> done);
+  void controlled_shutdown(int32_t broker_id, std::function<void(ControlledShutdownResult)> done);
+
   // Partition reassignment, as Kafka does it: the partition's replicas become the old and the
   // target ones together (adding_replicas / removing_replicas in /brokers/topics/<t>); once
   // every target replica is in the ISR, leadership moves into the target if needed and the old

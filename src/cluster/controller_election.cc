@@ -43,18 +43,29 @@ void Controller::session_reestablished() {
 std::future<ElectionResult> Controller::elect_preferred_leaders(
     std::optional<std::vector<TopicPartition>> partitions) {
   auto done = std::make_shared<std::promise<ElectionResult>>();
-  auto future = done->get_future();
-  events_->post([this, done, partitions = std::move(partitions)] {
-    done->set_value(run_preferred_elections(partitions));
-  });
-  return future;
+  elect_preferred_leaders(std::move(partitions),
+                          [done](ElectionResult result) { done->set_value(std::move(result)); });
+  return done->get_future();
 }
 
 std::future<ControlledShutdownResult> Controller::controlled_shutdown(int32_t broker_id) {
   auto done = std::make_shared<std::promise<ControlledShutdownResult>>();
-  auto future = done->get_future();
-  events_->post([this, done, broker_id] { done->set_value(run_controlled_shutdown(broker_id)); });
-  return future;
+  controlled_shutdown(
+      broker_id, [done](ControlledShutdownResult result) { done->set_value(std::move(result)); });
+  return done->get_future();
+}
+
+void Controller::elect_preferred_leaders(std::optional<std::vector<TopicPartition>> partitions,
+                                         std::function<void(ElectionResult)> done) {
+  events_->post([this, done = std::move(done), partitions = std::move(partitions)] {
+    done(run_preferred_elections(partitions));
+  });
+}
+
+void Controller::controlled_shutdown(int32_t broker_id,
+                                     std::function<void(ControlledShutdownResult)> done) {
+  events_->post(
+      [this, done = std::move(done), broker_id] { done(run_controlled_shutdown(broker_id)); });
 }
 
 Watcher Controller::watcher_posting(std::function<void()> handler) {

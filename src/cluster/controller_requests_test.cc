@@ -2,6 +2,7 @@
 // leader rebalance, and convergence under a burst of topic and broker changes.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <random>
 
 #include "cluster/controller.h"
@@ -68,6 +69,21 @@ TEST_F(ControllerRequestsTest, RequestsToANonControllerAreRefused) {
             ErrorCode::kNotController);
   EXPECT_EQ(controller(2).controlled_shutdown(2).get().error, ErrorCode::kNotController);
   EXPECT_EQ(active().controlled_shutdown(7).get().error, ErrorCode::kBrokerNotAvailable);
+}
+
+// The callback variants the broker's handlers use: the result arrives on the controller's event
+// thread, and the caller never waits.
+TEST_F(ControllerRequestsTest, CallbackVariantsDeliverTheSameResults) {
+  preferred_replica_back_in_sync();
+  std::promise<ElectionResult> elected;
+  active().elect_preferred_leaders(std::nullopt,
+                                   [&](ElectionResult result) { elected.set_value(result); });
+  EXPECT_EQ(elected.get_future().get().partitions, (Outcomes{{{"t", 0}, ErrorCode::kNone}}));
+  std::promise<ControlledShutdownResult> shut_down;
+  const int32_t other = controller(1).is_active() ? 2 : 1;
+  controller(other).controlled_shutdown(
+      1, [&](ControlledShutdownResult result) { shut_down.set_value(result); });
+  EXPECT_EQ(shut_down.get_future().get().error, ErrorCode::kNotController);
 }
 
 TEST_F(ControllerRequestsTest, AutomaticRebalanceMovesLeadershipBack) {

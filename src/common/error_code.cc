@@ -58,6 +58,14 @@ std::string_view error_name(ErrorCode code) {
       return "INVALID_RECORD";
     case ErrorCode::kUnknownTopicId:
       return "UNKNOWN_TOPIC_ID";
+    case ErrorCode::kBrokerNotAvailable:
+      return "BROKER_NOT_AVAILABLE";
+    case ErrorCode::kNotController:
+      return "NOT_CONTROLLER";
+    case ErrorCode::kPreferredLeaderNotAvailable:
+      return "PREFERRED_LEADER_NOT_AVAILABLE";
+    case ErrorCode::kElectionNotNeeded:
+      return "ELECTION_NOT_NEEDED";
     default:
       return "ERROR";
   }

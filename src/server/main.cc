@@ -16,6 +16,7 @@
 
 #include "broker/broker.h"
 #include "broker/broker_config.h"
+#include "broker/controlled_shutdown.h"
 #include "common/properties.h"
 #include "net/server.h"
 
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
   int signal = 0;
   sigwait(&signals, &signal);
   spdlog::info("received signal {}, shutting down", signal);
+  gregor::broker::shut_down_controlled(*broker);  // still serving while leaderships move
   server.stop();
   broker->shutdown();
   return 0;

@@ -17,6 +17,7 @@ SUBCOMMANDS = [
     ["records", "delete"], ["group"], ["group", "list"], ["group", "describe"],
     ["group", "delete"], ["group", "reset-offsets"], ["log"], ["log", "dump"],
     ["perf"], ["perf", "produce"], ["perf", "consume"], ["perf", "e2e"],
+    ["cluster"], ["cluster", "info"], ["partitions"], ["partitions", "elect-leaders"],
 ]
 
 
