@@ -15,6 +15,7 @@ import configs  # noqa: E402
 import console  # noqa: E402
 import groups  # noqa: E402
 import logs  # noqa: E402
+import partitions  # noqa: E402
 import topics  # noqa: E402
 
 SCRIPTS = {
@@ -26,6 +27,7 @@ SCRIPTS = {
     "kafka-get-offsets": logs.get_offsets_main,
     "kafka-delete-records": logs.delete_records_main,
     "kafka-dump-log": logs.dump_log_main,
+    "kafka-reassign-partitions": partitions.main,
 }
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 // brokers on the cluster thread; the broker opens and drops logs, makes partitions lead or
 // follow, and writes the ISR changes its leaders decide. The controller runs beside it, on every
 // broker (in embedded mode it is trivially this one).
+#include <algorithm>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -45,8 +46,13 @@ bool Broker::start_cluster(std::string& error) {
   // Everything known before the broker serves: its partitions lead or follow from the start.
   cluster_events_->post([this] { metadata_->load(); });
   cluster_events_->sync();
-  const auto lag = std::max<int64_t>(config_.replica_lag_time_max_ms / 2, 1);
-  cluster_events_->set_periodic(std::chrono::milliseconds(lag), [this] { shrink_lagging_isrs(); });
+  // Often enough for the ISR check (within half the lag time) and for retrying reads that a
+  // store outage made fail.
+  const auto tick = std::clamp<int64_t>(config_.replica_lag_time_max_ms / 2, 1, 1000);
+  cluster_events_->set_periodic(std::chrono::milliseconds(tick), [this] {
+    shrink_lagging_isrs();
+    metadata_->retry_unread();
+  });
 
   controller_ = std::make_unique<cluster::Controller>(
       *store_,

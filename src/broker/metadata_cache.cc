@@ -38,6 +38,19 @@ void MetadataCache::reload() {
   }
 }
 
+void MetadataCache::retry_unread() {
+  // A path without an armed watch was not read: a store failure stopped it.
+  if (!armed_.contains(cluster::kBrokerIdsPath)) load_brokers();
+  if (!armed_.contains(cluster::kControllerPath)) load_controller();
+  if (!armed_.contains(cluster::kBrokerTopicsPath)) load_topics();
+  auto unread = std::move(unread_states_);
+  unread_states_.clear();
+  for (const auto& [topic, partition] : unread) {
+    auto it = tracked_.find(topic);
+    if (it != tracked_.end() && partition < it->second) load_state(topic, partition);
+  }
+}
+
 void MetadataCache::load_brokers() {
   std::vector<std::string> names;
   auto watch = arm(cluster::kBrokerIdsPath, [this] { load_brokers(); });
@@ -64,13 +77,15 @@ void MetadataCache::load_brokers() {
 void MetadataCache::load_controller() {
   auto watch = arm(cluster::kControllerPath, [this] { load_controller(); });
   std::string data;
-  int32_t id = -1;
-  store_.exists(cluster::kControllerPath, nullptr, watch);
-  if (store_.get(cluster::kControllerPath, data) == StoreError::kOk) {
-    if (auto controller = cluster::parse_controller(data)) id = controller->broker_id;
+  StoreError rc = store_.exists(cluster::kControllerPath, nullptr, watch);
+  if (rc == StoreError::kOk) rc = store_.get(cluster::kControllerPath, data);
+  if (rc != StoreError::kOk && rc != StoreError::kNoNode) {
+    armed_.erase(cluster::kControllerPath);  // unreachable: keep what we know, retry later
+    return;
   }
+  auto controller = rc == StoreError::kOk ? cluster::parse_controller(data) : std::nullopt;
   std::unique_lock lock(mutex_);
-  controller_id_ = id;
+  controller_id_ = controller ? controller->broker_id : -1;
 }
 
 void MetadataCache::load_topics() {
@@ -133,13 +148,20 @@ void MetadataCache::load_state(const std::string& topic, int32_t partition) {
   });
   // exists() watches creation as well as changes and deletion.
   cluster::Stat stat;
-  if (store_.exists(path, &stat, watch) != StoreError::kOk) {
+  std::string data;
+  StoreError rc = store_.exists(path, &stat, watch);
+  if (rc == StoreError::kOk) rc = store_.get(path, data, &stat);
+  if (rc == StoreError::kNoNode) {
     std::unique_lock lock(mutex_);  // deleted (with its topic): a recreated one starts anew
     states_.erase(Key{topic, partition});
     return;
   }
-  std::string data;
-  if (store_.get(path, data, &stat) != StoreError::kOk) return;
+  if (rc != StoreError::kOk) {
+    // The store is unreachable: keep what we know, and read it again later.
+    armed_.erase(path);
+    unread_states_.insert({topic, partition});
+    return;
+  }
   auto state = cluster::parse_leader_and_isr(data);
   if (!state) {
     spdlog::error("unreadable partition state {}: {}", path, data);

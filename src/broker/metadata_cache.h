@@ -55,6 +55,9 @@ class MetadataCache {
   void track_partitions(const std::string& topic, int32_t count);
   // On the event thread, after a session expiry: the watches are gone; everything is read again.
   void reload();
+  // On the event thread, periodically: reads what a store failure (connection loss) kept from
+  // being read and watched.
+  void retry_unread();
 
   // A state this broker wrote itself (topic creation, an ISR change); kept unless the cache has
   // a newer version already. Any thread.
@@ -86,6 +89,7 @@ class MetadataCache {
   std::set<std::string> armed_;
   std::set<std::string> topics_;
   std::map<std::string, int32_t> tracked_;  // topic -> partitions whose state is watched
+  std::set<Key> unread_states_;             // reads that failed, for retry_unread()
 
   mutable std::shared_mutex mutex_;  // guards the snapshot below
   std::map<int32_t, cluster::BrokerRegistration> brokers_;

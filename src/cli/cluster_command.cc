@@ -123,6 +123,7 @@ void add_cluster_commands(CLI::App& app, const GlobalOptions& options) {
       "Examples:\n  gregor partitions elect-leaders --all\n"
       "  gregor partitions elect-leaders --topic orders --partition 0");
   e->callback([&options, args] { elect_leaders(options, *args); });
+  add_reassign_commands(*partitions, options);
 }
 
 }  // namespace gregor::cli

@@ -149,6 +149,18 @@ void Controller::continue_reassignments() {
 
 void Controller::continue_reassignment(const TopicPartition& tp, Partition& partition) {
   if (!moving(partition.reassignment)) return;
+  // Watched before it is read, so that an ISR change right after the read is not missed: the
+  // leader's next ISR change brings us back until the move is done.
+  if (!partition.state_watch_armed) {
+    partition.state_watch_armed = true;
+    store_.exists(partition_state_path(tp.topic, tp.partition), nullptr,
+                  watcher_posting([this, tp] {
+                    Partition* p = find(tp);
+                    if (!p) return;
+                    p->state_watch_armed = false;
+                    if (active_) continue_reassignment(tp, *p);
+                  }));
+  }
   // The ISR as the leader keeps it, not as we last wrote it.
   load_partition_state(tp.topic, tp.partition, partition);
   const auto target = minus(partition.replicas, partition.reassignment.removing);
@@ -184,15 +196,6 @@ void Controller::continue_reassignment(const TopicPartition& tp, Partition& part
       return;
     }
   }
-  // Not yet: the leader's next ISR change brings us back.
-  if (partition.state_watch_armed) return;
-  partition.state_watch_armed = true;
-  store_.exists(partition_state_path(tp.topic, tp.partition), nullptr, watcher_posting([this, tp] {
-                  Partition* p = find(tp);
-                  if (!p) return;
-                  p->state_watch_armed = false;
-                  if (active_) continue_reassignment(tp, *p);
-                }));
 }
 
 // Writes the partition's replicas and move into /brokers/topics/<t>, every other field as it

@@ -66,6 +66,16 @@ std::string_view error_name(ErrorCode code) {
       return "PREFERRED_LEADER_NOT_AVAILABLE";
     case ErrorCode::kElectionNotNeeded:
       return "ELECTION_NOT_NEEDED";
+    case ErrorCode::kReassignmentInProgress:
+      return "REASSIGNMENT_IN_PROGRESS";
+    case ErrorCode::kNoReassignmentInProgress:
+      return "NO_REASSIGNMENT_IN_PROGRESS";
+    case ErrorCode::kNotEnoughReplicasAfterAppend:
+      return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+    case ErrorCode::kFencedLeaderEpoch:
+      return "FENCED_LEADER_EPOCH";
+    case ErrorCode::kUnknownLeaderEpoch:
+      return "UNKNOWN_LEADER_EPOCH";
     default:
       return "ERROR";
   }

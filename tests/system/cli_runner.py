@@ -18,6 +18,7 @@ SUBCOMMANDS = [
     ["group", "delete"], ["group", "reset-offsets"], ["log"], ["log", "dump"],
     ["perf"], ["perf", "produce"], ["perf", "consume"], ["perf", "e2e"],
     ["cluster"], ["cluster", "info"], ["partitions"], ["partitions", "elect-leaders"],
+    ["partitions", "reassign"], ["partitions", "reassignments"],
 ]
 
 

@@ -5,6 +5,8 @@ drops its log, and the requests' error cases."""
 from __future__ import annotations
 
 import reassign_wire as wire
+from cli_runner import run_cli
+from test_kafka_scripts import script
 from kafka_wire import Conn, build_request
 from systest_helpers import consume_partition, create_topic, make_producer, unique_topic, wait_for
 from test_replication import partitions_of, produce_all
@@ -86,3 +88,46 @@ def test_reassignment_errors(cluster3):
         assert wire.list_moves(conn) == (0, {})
     # Nothing was moved by any of this.
     assert len(partitions_of(bootstrap, topic)[0][1]) == 1
+
+
+def test_cli_moves_a_partition_and_lists_moves(cluster3, tmp_path):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("clim")
+    create_topic(bootstrap, topic, partitions=2, replication_factor=1)
+    values = [f"c{i}".encode() for i in range(50)]
+    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    layout = partitions_of(bootstrap, topic)
+    target = sorted(b for b in (1, 2, 3) if b != layout[0][1][0])[:2]
+
+    done = run_cli(["partitions", "reassign", "--topic", topic, "--partition", "0",
+                    "--replicas", ",".join(map(str, target))], bootstrap)
+    assert done.returncode == 0, done.stderr
+    assert "started" in done.stdout
+    wait_for(lambda: "No partition is being moved" in run_cli(["partitions", "reassignments"],
+                                                              bootstrap).stdout, 60, "the move")
+    wait_for(lambda: partitions_of(bootstrap, topic)[0][1] == target, 30, f"replicas {target}")
+    assert [m.value() for m in consume_partition(bootstrap, topic, 0, expected=50)] == values
+
+    # Kafka's plan file; a bad one is refused with a one-line error.
+    plan = tmp_path / "plan.json"
+    plan.write_text(f'{{"version":1,"partitions":[{{"topic":"{topic}","partition":1,'
+                    f'"replicas":[{target[0]}]}}]}}')
+    # Through Kafka's script, as the plan file's users would run it.
+    done = script("kafka-reassign-partitions.sh", "--bootstrap-server", bootstrap,
+                  "--reassignment-json-file", str(plan), "--execute")
+    assert done.returncode == 0, done.stderr
+    assert f"Successfully started partition reassignments for {topic}-1" in done.stdout
+    wait_for(lambda: partitions_of(bootstrap, topic)[1][1] == [target[0]], 60, "partition 1 moved")
+    done = script("kafka-reassign-partitions.sh", "--bootstrap-server", bootstrap,
+                  "--reassignment-json-file", str(plan), "--verify")
+    assert f"Reassignment of partition {topic}-1 is complete." in done.stdout, done.stderr
+
+    plan.write_text('{"version":1}')
+    bad = run_cli(["partitions", "reassign", "--reassignment-json-file", str(plan)], bootstrap)
+    assert bad.returncode != 0 and "not a reassignment plan" in bad.stderr
+    bad = run_cli(["partitions", "reassign", "--topic", topic, "--partition", "0",
+                   "--replicas", "99"], bootstrap)
+    assert bad.returncode != 0 and "INVALID_REPLICA_ASSIGNMENT" in bad.stdout + bad.stderr
+    bad = run_cli(["partitions", "reassign", "--topic", topic, "--partition", "0", "--cancel"],
+                  bootstrap)
+    assert bad.returncode != 0 and "NO_REASSIGNMENT_IN_PROGRESS" in bad.stdout + bad.stderr
