@@ -35,9 +35,9 @@ def _int32_array(r: Reader) -> list[int]:
     return [r.int32() for _ in range(max(n, 0))]
 
 
-def alter(conn: Conn, moves: dict, correlation_id: int = 1) -> tuple[int, dict[tuple[str, int], int]]:
-    """Returns (top-level error, (topic, partition) -> error)."""
-    r = Reader(conn.request(ALTER, 0, alter_body(moves), correlation_id, flexible=True))
+def _per_partition(r: Reader, read_partition) -> tuple[int, dict]:
+    """Both responses: header tags, throttle, error, message, then topics of partitions, each
+    partition decoded by read_partition(r) -> (partition, value)."""
     r.skip_tagged()
     r.int32()  # throttle
     error = r.int16()
@@ -46,28 +46,26 @@ def alter(conn: Conn, moves: dict, correlation_id: int = 1) -> tuple[int, dict[t
     for _ in range(r.uvarint() - 1):
         topic = r.compact_string()
         for _ in range(r.uvarint() - 1):
-            partition, perr = r.int32(), r.int16()
-            r.compact_string()
+            partition, value = read_partition(r)
             r.skip_tagged()
-            out[(topic, partition)] = perr
+            out[(topic, partition)] = value
         r.skip_tagged()
     return error, out
+
+
+def alter(conn: Conn, moves: dict, correlation_id: int = 1) -> tuple[int, dict[tuple[str, int], int]]:
+    """Returns (top-level error, (topic, partition) -> error)."""
+    def partition_error(r: Reader):
+        partition, error = r.int32(), r.int16()
+        r.compact_string()
+        return partition, error
+
+    r = Reader(conn.request(ALTER, 0, alter_body(moves), correlation_id, flexible=True))
+    return _per_partition(r, partition_error)
 
 
 def list_moves(conn: Conn, correlation_id: int = 1) -> tuple[int, dict[tuple[str, int], tuple]]:
     """Returns (top-level error, (topic, partition) -> (replicas, adding, removing))."""
     body = struct.pack(">i", 30000) + uvarint(0) + uvarint(0)  # null topics: every move
     r = Reader(conn.request(LIST, 0, body, correlation_id, flexible=True))
-    r.skip_tagged()
-    r.int32()
-    error = r.int16()
-    r.compact_string()
-    out = {}
-    for _ in range(r.uvarint() - 1):
-        topic = r.compact_string()
-        for _ in range(r.uvarint() - 1):
-            partition = r.int32()
-            out[(topic, partition)] = (_int32_array(r), _int32_array(r), _int32_array(r))
-            r.skip_tagged()
-        r.skip_tagged()
-    return error, out
+    return _per_partition(r, lambda r: (r.int32(), (_int32_array(r), _int32_array(r), _int32_array(r))))
