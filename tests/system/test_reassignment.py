@@ -4,6 +4,12 @@ drops its log, and the requests' error cases."""
 
 from __future__ import annotations
 
+import json
+import time
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import ConfigResource
+
 import reassign_wire as wire
 from cli_runner import run_cli
 from test_kafka_scripts import script
@@ -131,3 +137,100 @@ def test_cli_moves_a_partition_and_lists_moves(cluster3, tmp_path):
     bad = run_cli(["partitions", "reassign", "--topic", topic, "--partition", "0", "--cancel"],
                   bootstrap)
     assert bad.returncode != 0 and "NO_REASSIGNMENT_IN_PROGRESS" in bad.stdout + bad.stderr
+
+
+def config(bootstrap: str, *args: str, code: int = 0) -> str:
+    result = run_cli(list(args), bootstrap)
+    assert result.returncode == code, (args, result.stdout, result.stderr)
+    return result.stdout if code == 0 else result.stderr
+
+
+def replica_bytes(cluster, broker_id: int, topic: str) -> int:
+    """The size of a broker's log of partition 0 (0 while it has none)."""
+    folder = cluster.log_dir(broker_id) / f"{topic}-0"
+    return sum(f.stat().st_size for f in folder.glob("*.log")) if folder.exists() else 0
+
+
+def test_throttled_move_stays_in_progress_until_the_throttle_is_removed(cluster3):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("throttled")
+    create_topic(bootstrap, topic, partitions=1, replication_factor=1)
+    (old,) = partitions_of(bootstrap, topic)[0][1]
+    new = next(b for b in (1, 2, 3) if b != old)
+    values = [f"{i:05d}".encode() + bytes(10000) for i in range(600)]  # ~6 MB
+    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    leader_bytes = replica_bytes(cluster3, old, topic)
+    assert leader_bytes > 5_000_000
+
+    for broker in (old, new):
+        config(bootstrap, "config", "set", "--broker", str(broker),
+               "leader.replication.throttled.rate=1000000",
+               "follower.replication.throttled.rate=1000000")
+    config(bootstrap, "config", "set", "--topic", topic,
+           f"leader.replication.throttled.replicas=0:{old}",
+           f"follower.replication.throttled.replicas=0:{new}")
+
+    with connect(cluster3, controller_id(bootstrap)) as conn:
+        assert wire.alter(conn, {(topic, 0): [new]}) == (0, {(topic, 0): 0})
+        wait_for(lambda: replica_bytes(cluster3, new, topic) > 0, 30, "the copy to start")
+        time.sleep(1.5)
+        # About 1 MB a second: far from done (6 MB) after a second and a half.
+        assert (topic, 0) in wire.list_moves(conn)[1]
+        assert replica_bytes(cluster3, new, topic) < 0.8 * leader_bytes
+
+        for broker in (old, new):
+            config(bootstrap, "config", "delete", "--broker", str(broker),
+                   "leader.replication.throttled.rate", "follower.replication.throttled.rate")
+        config(bootstrap, "config", "delete", "--topic", topic,
+               "leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
+        wait_for(lambda: wire.list_moves(conn)[1] == {}, 60, "the move to finish")
+
+    wait_for(lambda: partitions_of(bootstrap, topic)[0][1:] == ([new], [new]), 30, "moved")
+    got = consume_partition(bootstrap, topic, 0, expected=len(values))
+    assert [m.value() for m in got] == values
+
+
+def admin_error(bootstrap: str, kind, name: str, key: str, value: str):
+    """The Kafka error code of an AlterConfigs setting `key` to `value`."""
+    from confluent_kafka.admin import AdminClient
+
+    resource = ConfigResource(kind, name, set_config={key: value})
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # alive until the answer
+    future = admin.alter_configs([resource])[resource]
+    try:
+        future.result(timeout=10)
+    except KafkaException as e:
+        return e.args[0].code()
+    return None
+
+
+def test_throttle_configs_refuse_bad_values(cluster3):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("throttlebad")
+    create_topic(bootstrap, topic, partitions=1, replication_factor=1)
+    for bad in ("0", "0:x", "x:1", "-1:1", "*,0:1", "0:1:2"):
+        err = config(bootstrap, "config", "set", "--topic", topic,
+                     f"leader.replication.throttled.replicas={bad}", code=1)
+        assert err == (f"error: topic '{topic}': Invalid value {bad} for configuration "
+                       "leader.replication.throttled.replicas: must be empty, * or a list of "
+                       f"partition:broker pairs (0:101,1:102), not {bad.split(',')[0]}\n"), err
+    assert admin_error(bootstrap, ConfigResource.Type.TOPIC, topic,
+                       "follower.replication.throttled.replicas", "0:") == KafkaError.INVALID_CONFIG
+    assert admin_error(bootstrap, ConfigResource.Type.BROKER, "1",
+                       "leader.replication.throttled.rate", "-1") == KafkaError.INVALID_REQUEST
+    err = config(bootstrap, "config", "set", "--topic", topic,
+                 "leader.replication.throttled.rate=100", code=1)
+    assert "Unknown topic config name: leader.replication.throttled.rate" in err, err
+    for bad in ("-5", "0", "fast"):
+        err = config(bootstrap, "config", "set", "--broker", "1",
+                     f"follower.replication.throttled.rate={bad}", code=1)
+        assert "follower.replication.throttled.rate" in err and bad in err, err
+    # The accepted forms, read back as given; nothing else changed.
+    for good in ("*", "0:1,0:2", ""):
+        config(bootstrap, "config", "set", "--topic", topic,
+               f"follower.replication.throttled.replicas={good}")
+        rows = json.loads(config(bootstrap, "--output", "json", "config", "get", "--topic", topic))
+        row = {r["name"]: r for r in rows}["follower.replication.throttled.replicas"]
+        assert row["value"] == good
+    assert produce_all(bootstrap, topic, [b"kept"]) == [None]
+    assert [m.value() for m in consume_partition(bootstrap, topic, 0, expected=1)] == [b"kept"]
