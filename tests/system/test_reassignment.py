@@ -177,6 +177,9 @@ def test_throttled_move_stays_in_progress_until_the_throttle_is_removed(cluster3
         # About 1 MB a second: far from done (6 MB) after a second and a half.
         assert (topic, 0) in wire.list_moves(conn)[1]
         assert replica_bytes(cluster3, new, topic) < 0.8 * leader_bytes
+        # The CLI keeps a throttle while a move needs it.
+        assert config(bootstrap, "partitions", "reassignments", "--clear-throttle", code=1) \
+            .endswith("error: throttle kept: 1 partition(s) still moving\n")
 
         for broker in (old, new):
             config(bootstrap, "config", "delete", "--broker", str(broker),
@@ -234,3 +237,51 @@ def test_throttle_configs_refuse_bad_values(cluster3):
         assert row["value"] == good
     assert produce_all(bootstrap, topic, [b"kept"]) == [None]
     assert [m.value() for m in consume_partition(bootstrap, topic, 0, expected=1)] == [b"kept"]
+
+
+def throttle_configs(bootstrap: str, resource: list[str]) -> dict:
+    rows = json.loads(config(bootstrap, "--output", "json", "config", "get", *resource))
+    return {r["name"]: r["value"] for r in rows if r["source"].startswith("DYNAMIC")
+            and "replication.throttled" in r["name"]}
+
+
+def test_cli_throttle_is_set_for_the_move_and_cleared_after_it(cluster3, tmp_path):
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("clithrottle")
+    create_topic(bootstrap, topic, partitions=1, replication_factor=1)
+    values = [f"t{i}".encode() for i in range(50)]
+    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    (old,) = partitions_of(bootstrap, topic)[0][1]
+    new = next(b for b in (1, 2, 3) if b != old)
+    plan = tmp_path / "plan.json"
+    plan.write_text(f'{{"version":1,"partitions":[{{"topic":"{topic}","partition":0,'
+                    f'"replicas":[{new}]}}]}}')
+
+    done = script("kafka-reassign-partitions.sh", "--bootstrap-server", bootstrap,
+                  "--reassignment-json-file", str(plan), "--execute", "--throttle", "50000000")
+    assert done.returncode == 0, done.stderr
+    assert "The inter-broker throttle limit was set to 50000000 B/s" in done.stdout
+    assert throttle_configs(bootstrap, ["--topic", topic]) == {
+        "leader.replication.throttled.replicas": f"0:{old}",
+        "follower.replication.throttled.replicas": f"0:{new}",
+    }
+    for broker in (old, new):
+        assert throttle_configs(bootstrap, ["--broker", str(broker)]) == {
+            "leader.replication.throttled.rate": "50000000",
+            "follower.replication.throttled.rate": "50000000",
+        }
+    wait_for(lambda: partitions_of(bootstrap, topic)[0][1] == [new], 60, "the move")
+    wait_for(lambda: "No partition is being moved" in run_cli(["partitions", "reassignments"],
+                                                              bootstrap).stdout, 60, "the end")
+
+    done = script("kafka-reassign-partitions.sh", "--bootstrap-server", bootstrap,
+                  "--reassignment-json-file", str(plan), "--verify")
+    assert "Throttle was removed." in done.stdout, done.stdout + done.stderr
+    assert throttle_configs(bootstrap, ["--topic", topic]) == {}
+    for broker in (1, 2, 3):
+        assert throttle_configs(bootstrap, ["--broker", str(broker)]) == {}
+    assert [m.value() for m in consume_partition(bootstrap, topic, 0, expected=50)] == values
+
+    bad = run_cli(["partitions", "reassign", "--topic", topic, "--replicas", str(old),
+                   "--throttle", "-1"], bootstrap)
+    assert bad.returncode != 0 and "--throttle" in bad.stderr, bad.stderr
