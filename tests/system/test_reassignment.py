@@ -33,13 +33,19 @@ def connect(cluster, broker_id: int) -> Conn:
     return Conn("127.0.0.1", cluster.broker_port(broker_id))
 
 
+def filled_topic(bootstrap: str, prefix: str, values: list[bytes], partitions: int = 1) -> str:
+    """A new topic with one replica per partition and `values` in its partition 0."""
+    topic = unique_topic(prefix)
+    create_topic(bootstrap, topic, partitions=partitions, replication_factor=1)
+    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    return topic
+
+
 def test_partition_moves_to_other_brokers_with_its_records(cluster3):
     bootstrap = cluster3.bootstrap_servers()
-    topic = unique_topic("move")
-    create_topic(bootstrap, topic, partitions=1, replication_factor=1)
-    (old,) = partitions_of(bootstrap, topic)[0][1]
     values = [f"m{i}".encode() for i in range(300)]
-    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    topic = filled_topic(bootstrap, "move", values)
+    (old,) = partitions_of(bootstrap, topic)[0][1]
     target = sorted(b for b in (1, 2, 3) if b != old)
 
     with connect(cluster3, controller_id(bootstrap)) as conn:
@@ -98,10 +104,8 @@ def test_reassignment_errors(cluster3):
 
 def test_cli_moves_a_partition_and_lists_moves(cluster3, tmp_path):
     bootstrap = cluster3.bootstrap_servers()
-    topic = unique_topic("clim")
-    create_topic(bootstrap, topic, partitions=2, replication_factor=1)
     values = [f"c{i}".encode() for i in range(50)]
-    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    topic = filled_topic(bootstrap, "clim", values, partitions=2)
     layout = partitions_of(bootstrap, topic)
     target = sorted(b for b in (1, 2, 3) if b != layout[0][1][0])[:2]
 
@@ -153,12 +157,10 @@ def replica_bytes(cluster, broker_id: int, topic: str) -> int:
 
 def test_throttled_move_stays_in_progress_until_the_throttle_is_removed(cluster3):
     bootstrap = cluster3.bootstrap_servers()
-    topic = unique_topic("throttled")
-    create_topic(bootstrap, topic, partitions=1, replication_factor=1)
+    values = [f"{i:05d}".encode() + bytes(10000) for i in range(600)]  # ~6 MB
+    topic = filled_topic(bootstrap, "throttled", values)
     (old,) = partitions_of(bootstrap, topic)[0][1]
     new = next(b for b in (1, 2, 3) if b != old)
-    values = [f"{i:05d}".encode() + bytes(10000) for i in range(600)]  # ~6 MB
-    assert produce_all(bootstrap, topic, values) == [None] * len(values)
     leader_bytes = replica_bytes(cluster3, old, topic)
     assert leader_bytes > 5_000_000
 
@@ -247,10 +249,8 @@ def throttle_configs(bootstrap: str, resource: list[str]) -> dict:
 
 def test_cli_throttle_is_set_for_the_move_and_cleared_after_it(cluster3, tmp_path):
     bootstrap = cluster3.bootstrap_servers()
-    topic = unique_topic("clithrottle")
-    create_topic(bootstrap, topic, partitions=1, replication_factor=1)
     values = [f"t{i}".encode() for i in range(50)]
-    assert produce_all(bootstrap, topic, values) == [None] * len(values)
+    topic = filled_topic(bootstrap, "clithrottle", values)
     (old,) = partitions_of(bootstrap, topic)[0][1]
     new = next(b for b in (1, 2, 3) if b != old)
     plan = tmp_path / "plan.json"
