@@ -28,12 +28,17 @@ def main(argv: list[str]) -> None:
     action.add_argument("--execute", action="store_true", help="Start the moves of the plan")
     action.add_argument("--verify", action="store_true", help="Say which moves are done")
     action.add_argument("--cancel", action="store_true", help="Cancel the moves of the plan")
+    p.add_argument("--throttle", type=int, default=-1,
+                   help="With --execute: replication bytes/s of the moves (--verify removes it)")
     args = p.parse_args(argv)
     plan = _plan(args.reassignment_json_file)
     names = ",".join(f"{t}-{p}" for t, p in plan)
     if args.execute:
+        throttle = ["--throttle", str(args.throttle)] if args.throttle > 0 else []
         run_gregor(global_args(args) + ["partitions", "reassign", "--reassignment-json-file",
-                                        args.reassignment_json_file])
+                                        args.reassignment_json_file] + throttle)
+        if throttle:
+            print(f"The inter-broker throttle limit was set to {args.throttle} B/s")
         print(f"Successfully started partition reassignments for {names}")
     elif args.verify:
         moving = {(m["topic"], m["partition"]) for m in
@@ -42,6 +47,9 @@ def main(argv: list[str]) -> None:
         for topic, partition in plan:
             state = "still in progress" if (topic, partition) in moving else "complete"
             print(f"Reassignment of partition {topic}-{partition} is {state}.")
+        if not moving:  # as Kafka's tool: the throttle goes once every move is done
+            run_gregor(global_args(args) + ["partitions", "reassignments", "--clear-throttle"])
+            print("Throttle was removed.")
     else:
         for topic, partition in plan:
             run_gregor(global_args(args) + ["partitions", "reassign", "--topic", topic,

@@ -72,6 +72,7 @@ bool Broker::start(std::string& error) {
   cluster_id_ = load_cluster_id(*store_);
   dynamic_config_ = std::make_unique<DynamicBrokerConfig>(*store_, config_.broker_id, config_.log);
   dynamic_config_->load();
+  apply_throttled_rates();
   topics_ = std::make_unique<TopicRegistry>(*store_, dynamic_config_->log_defaults(),
                                             [this] { return live_broker_placements(); });
   if (topics_->load(error) != ErrorCode::kNone) return false;
@@ -157,9 +158,16 @@ ConfigChange Broker::set_broker_configs(DynamicScope scope, const TopicConfigs& 
   if (result.error != ErrorCode::kNone || validate_only) return result;
   for (const auto& topic : topics_->set_defaults(dynamic_config_->log_defaults()))
     apply_log_config(*topic);
+  apply_throttled_rates();
   spdlog::info("dynamic broker configs changed ({})",
                scope == DynamicScope::kClusterDefault ? "cluster default" : "this broker");
   return result;
+}
+
+void Broker::apply_throttled_rates() {
+  const auto config = dynamic_config_->log_defaults();
+  leader_quota_.set_rate(config.leader_throttled_rate);
+  follower_quota_.set_rate(config.follower_throttled_rate);
 }
 
 TopicResult Broker::auto_create_topic(const std::string& name) {

@@ -20,6 +20,7 @@
 #include "broker/offsets_topic.h"
 #include "broker/replica_fetcher.h"
 #include "broker/replica_manager.h"
+#include "broker/replication_quota.h"
 #include "broker/topic_registry.h"
 #include "cluster/controller.h"
 #include "cluster/event_thread.h"
@@ -43,6 +44,10 @@ class Broker : private MetadataCache::Listener {
   coordinator::GroupCoordinator& groups() { return *groups_; }
   OffsetsTopic& offsets_topic() { return *offsets_topic_; }
   MetadataCache& metadata() { return *metadata_; }
+  // Replication throttling: the budgets of leader.replication.throttled.rate (records sent to
+  // throttled followers) and follower.replication.throttled.rate (fetched as throttled follower).
+  ReplicationQuota& leader_quota() { return leader_quota_; }
+  ReplicationQuota& follower_quota() { return follower_quota_; }
   // Why a request for `topic`-`partition` cannot be served here: kNone when this broker leads
   // it, kNotLeaderOrFollower when the partition exists but another broker leads it (or none),
   // kUnknownTopicOrPartition when it does not exist.
@@ -109,6 +114,8 @@ class Broker : private MetadataCache::Listener {
   void remove_partitions(const TopicInfo& topic);
   void write_isr(const std::shared_ptr<Partition>& partition, const IsrChange& change);
   void shrink_lagging_isrs();
+  // The throttled rates of the current (dynamic) broker configs into the two quotas.
+  void apply_throttled_rates();
   std::vector<cluster::BrokerPlacement> live_broker_placements() const;
 
   BrokerConfig config_;
@@ -118,6 +125,8 @@ class Broker : private MetadataCache::Listener {
       registration_;  // /brokers/ids/<broker.id>; before store_ dies
   std::unique_ptr<storage::LogManager> logs_;
   std::unique_ptr<DynamicBrokerConfig> dynamic_config_;
+  ReplicationQuota leader_quota_;
+  ReplicationQuota follower_quota_;
   std::unique_ptr<TopicRegistry> topics_;
   std::unique_ptr<ReplicaManager> replicas_;
   // The cluster thread: store watches, partition-state changes and ISR writes happen here.

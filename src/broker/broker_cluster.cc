@@ -38,10 +38,13 @@ bool Broker::start_cluster(std::string& error) {
       .backoff_ms = config_.replica_fetch_backoff_ms,
       .socket_timeout_ms = config_.replica_socket_timeout_ms,
   };
-  fetchers_ = std::make_unique<ReplicaFetchers>(options, [this](int32_t id) {
-    auto broker = metadata_->broker(id);
-    return broker ? fetch_endpoint(*broker) : std::nullopt;
-  });
+  fetchers_ = std::make_unique<ReplicaFetchers>(
+      options,
+      [this](int32_t id) {
+        auto broker = metadata_->broker(id);
+        return broker ? fetch_endpoint(*broker) : std::nullopt;
+      },
+      follower_quota_);
   cluster_events_->start();
   // Everything known before the broker serves: its partitions lead or follow from the start.
   cluster_events_->post([this] { metadata_->load(); });

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace gregor::broker {
 namespace {
 
@@ -156,6 +158,16 @@ TEST(BrokerConfigTest, TopicConfigsValidate) {
   EXPECT_FALSE(apply_topic_configs(config, {{"cleanup.policy", "shred"}}, error));
   EXPECT_FALSE(apply_topic_configs(config, {{"no.such.config", "1"}}, error));
   EXPECT_EQ(error, "Unknown topic config name: no.such.config");
+}
+
+TEST(BrokerConfigTest, ThrottledRatesFromServerProperties) {
+  std::string error;
+  auto config = parse({{"leader.replication.throttled.rate", "1000000"}}, error);
+  ASSERT_TRUE(config) << error;
+  EXPECT_EQ(config->log.leader_throttled_rate, 1000000);
+  EXPECT_EQ(config->log.follower_throttled_rate, std::numeric_limits<int64_t>::max());
+  EXPECT_FALSE(parse({{"follower.replication.throttled.rate", "0"}}, error));
+  EXPECT_NE(error.find("follower.replication.throttled.rate"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -72,6 +72,7 @@ std::vector<ConfigSynonym> broker_synonyms(const LogConfigKey& key, const Broker
   static const storage::LogConfig kafka_defaults;
   const std::string name(key.broker_key);
   std::vector<ConfigSynonym> out;
+  if (name.empty()) return out;  // a topic-only key: no broker default
   if (auto it = dynamic.this_broker.find(name); it != dynamic.this_broker.end())
     out.push_back({name, it->second, ConfigSource::kDynamicBroker});
   if (auto it = dynamic.cluster_default.find(name); it != dynamic.cluster_default.end())
@@ -87,6 +88,7 @@ std::vector<ConfigEntry> topic_config_entries(const TopicInfo& topic, const Brok
                                               const DynamicOverrides& dynamic) {
   std::vector<ConfigEntry> entries;
   for (const auto& key : log_config_keys()) {
+    if (key.topic_key.empty()) continue;
     ConfigEntry entry;
     entry.name = std::string(key.topic_key);
     entry.value = key.render(topic.log_config);
@@ -95,7 +97,7 @@ std::vector<ConfigEntry> topic_config_entries(const TopicInfo& topic, const Brok
       entry.source = ConfigSource::kDynamicTopic;
       entry.synonyms.push_back({entry.name, entry.value, ConfigSource::kDynamicTopic});
     } else {
-      entry.source = from_broker.front().source;
+      entry.source = from_broker.empty() ? ConfigSource::kDefault : from_broker.front().source;
     }
     entry.synonyms.insert(entry.synonyms.end(), from_broker.begin(), from_broker.end());
     entries.push_back(std::move(entry));
@@ -114,6 +116,7 @@ std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker,
     entries.push_back(std::move(entry));
   }
   for (const auto& key : log_config_keys()) {
+    if (key.broker_key.empty()) continue;
     auto synonyms = broker_synonyms(key, broker, dynamic);
     ConfigEntry entry{std::string(key.broker_key), synonyms.front().value, synonyms.front().source,
                       false, std::move(synonyms)};

@@ -81,5 +81,51 @@ TEST(ConfigEntriesTest, BrokerEntriesAreReadOnlyWithTheirSource) {
   EXPECT_EQ(find(entries, "listeners").value, "PLAINTEXT://:9092");
 }
 
+TEST(ConfigEntriesTest, ThrottleKeysExistAtOneLevelOnly) {
+  BrokerConfig broker;
+  DynamicOverrides dynamic;
+  dynamic.this_broker["leader.replication.throttled.rate"] = "1000";
+  TopicInfo topic;
+  topic.configs["follower.replication.throttled.replicas"] = "0:2";
+  topic.log_config.follower_throttled_replicas = "0:2";
+  auto entries = topic_config_entries(topic, broker, dynamic);
+  const auto& follower = find(entries, "follower.replication.throttled.replicas");
+  EXPECT_EQ(follower.source, ConfigSource::kDynamicTopic);
+  ASSERT_EQ(follower.synonyms.size(), 1u);  // no broker key supplies a default
+  const auto& leader = find(entries, "leader.replication.throttled.replicas");
+  EXPECT_EQ(leader.value, "");
+  EXPECT_EQ(leader.source, ConfigSource::kDefault);
+  EXPECT_TRUE(leader.synonyms.empty());
+
+  auto broker_entries = broker_config_entries(broker, dynamic);
+  const auto& rate = find(broker_entries, "leader.replication.throttled.rate");
+  EXPECT_EQ(rate.value, "1000");
+  EXPECT_EQ(rate.source, ConfigSource::kDynamicBroker);
+  EXPECT_EQ(find(broker_entries, "follower.replication.throttled.rate").value,
+            "9223372036854775807");
+  for (const auto& list : {entries, broker_entries}) {
+    for (const auto& e : list)
+      EXPECT_FALSE(e.name.empty());
+  }
+}
+
+TEST(ConfigEntriesTest, ThrottleKeysAreRefusedAtTheOtherLevel) {
+  storage::LogConfig config;
+  std::string error;
+  EXPECT_FALSE(apply_log_configs(config, {{"leader.replication.throttled.rate", "5"}},
+                                 KeyLevel::kTopic, error));
+  EXPECT_EQ(error, "Unknown topic config name: leader.replication.throttled.rate");
+  EXPECT_FALSE(apply_log_configs(config, {{"leader.replication.throttled.replicas", "*"}},
+                                 KeyLevel::kBroker, error));
+  EXPECT_TRUE(error.starts_with("Cannot update these configs dynamically"));
+  EXPECT_FALSE(apply_log_configs(config, {{"", "5"}}, KeyLevel::kTopic, error));
+  EXPECT_TRUE(apply_log_configs(
+      config,
+      {{"leader.replication.throttled.rate", "5"}, {"follower.replication.throttled.rate", "6"}},
+      KeyLevel::kBroker, error));
+  EXPECT_EQ(config.leader_throttled_rate, 5);
+  EXPECT_EQ(config.follower_throttled_rate, 6);
+}
+
 }  // namespace
 }  // namespace gregor::broker

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "broker/throttled_replicas.h"
 #include "common/config_value.h"
 
 namespace gregor::broker {
@@ -81,6 +82,19 @@ std::string unclean_election_text(const storage::LogConfig& config) {
   return config.unclean_leader_election_enable ? "true" : "false";
 }
 
+template <auto Member>
+bool set_throttled_replicas(storage::LogConfig& config, std::string_view value,
+                            std::string& error) {
+  if (!parse_throttled_replicas(value, error)) return false;
+  config.*Member = std::string(value);
+  return true;
+}
+
+template <auto Member>
+std::string string_text(const storage::LogConfig& config) {
+  return config.*Member;
+}
+
 using storage::LogConfig;
 
 constexpr std::array kKeys = {
@@ -132,9 +146,26 @@ constexpr std::array kKeys = {
                  &integer_text<&LogConfig::min_insync_replicas>},
     LogConfigKey{"unclean.leader.election.enable", "unclean.leader.election.enable",
                  &set_unclean_election, &unclean_election_text},
+    // Topic-only and broker-only keys (throttling): the other level's name is empty.
+    LogConfigKey{"leader.replication.throttled.replicas", "",
+                 &set_throttled_replicas<&LogConfig::leader_throttled_replicas>,
+                 &string_text<&LogConfig::leader_throttled_replicas>},
+    LogConfigKey{"follower.replication.throttled.replicas", "",
+                 &set_throttled_replicas<&LogConfig::follower_throttled_replicas>,
+                 &string_text<&LogConfig::follower_throttled_replicas>},
+    LogConfigKey{"", "leader.replication.throttled.rate",
+                 &set_integer<&LogConfig::leader_throttled_rate, 1, kInt64Max>,
+                 &integer_text<&LogConfig::leader_throttled_rate>},
+    LogConfigKey{"", "follower.replication.throttled.rate",
+                 &set_integer<&LogConfig::follower_throttled_rate, 1, kInt64Max>,
+                 &integer_text<&LogConfig::follower_throttled_rate>},
 };
 
 }  // namespace
+
+std::string_view key_name(const LogConfigKey& key, KeyLevel level) {
+  return level == KeyLevel::kTopic ? key.topic_key : key.broker_key;
+}
 
 std::span<const LogConfigKey> log_config_keys() {
   return kKeys;
@@ -145,7 +176,7 @@ bool apply_log_configs(storage::LogConfig& config, const TopicConfigs& overrides
   for (const auto& [name, value] : overrides) {
     const LogConfigKey* key = nullptr;
     for (const auto& candidate : kKeys) {
-      if ((level == KeyLevel::kTopic ? candidate.topic_key : candidate.broker_key) == name) {
+      if (!name.empty() && key_name(candidate, level) == name) {
         key = &candidate;
       }
     }
@@ -154,7 +185,7 @@ bool apply_log_configs(storage::LogConfig& config, const TopicConfigs& overrides
                   ? "Unknown topic config name: " + name
                   : "Cannot update these configs dynamically: " + name +
                         " (set it in server.properties; the log defaults log.*, "
-                        "message.max.bytes are dynamic)";
+                        "message.max.bytes and the *.replication.throttled.rate keys are dynamic)";
       return false;
     }
     std::string reason;

@@ -12,6 +12,7 @@
 
 namespace gregor::broker {
 
+// A key that exists at one level only (the throttling keys) has an empty name at the other.
 struct LogConfigKey {
   std::string_view topic_key;
   std::string_view broker_key;
@@ -36,6 +37,8 @@ bool apply_topic_configs(storage::LogConfig& config, const TopicConfigs& overrid
 // (log.retention.ms, for dynamic broker configs; an unknown one is "Cannot update these configs
 // dynamically").
 enum class KeyLevel { kTopic, kBroker };
+// The key's name at `level`; empty when it has none there.
+std::string_view key_name(const LogConfigKey& key, KeyLevel level);
 bool apply_log_configs(storage::LogConfig& config, const TopicConfigs& overrides, KeyLevel level,
                        std::string& error);
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "broker/compacted_records.h"
+#include "broker/throttled_replicas.h"
 
 namespace gregor::broker {
 namespace {
@@ -24,7 +25,32 @@ Partition::Partition(std::string topic, int32_t index, std::shared_ptr<storage::
       high_watermark_(std::clamp(high_watermark, log_->log_start_offset(), log_->log_end_offset())),
       max_batch_bytes_(log_->config().max_message_bytes),
       min_insync_(log_->config().min_insync_replicas),
-      compacted_(storage::is_compacted(log_->config())) {}
+      compacted_(storage::is_compacted(log_->config())) {
+  cache_throttling(log_->config());
+}
+
+void Partition::cache_throttling(const storage::LogConfig& config) {
+  std::string ignored;  // validated when the topic config was set
+  auto leader = parse_throttled_replicas(config.leader_throttled_replicas, ignored);
+  auto follower = parse_throttled_replicas(config.follower_throttled_replicas, ignored);
+  listed_as_throttled_leader_.store(leader && leader->includes(index_, broker_id_),
+                                    std::memory_order_relaxed);
+  listed_as_throttled_follower_.store(follower && follower->includes(index_, broker_id_),
+                                      std::memory_order_relaxed);
+}
+
+bool Partition::in_isr(int32_t replica) const {
+  std::lock_guard lock(state_mutex_);
+  return contains(state_.leader_and_isr.isr, replica);
+}
+
+bool Partition::leader_throttled_for(int32_t follower) const {
+  return listed_as_throttled_leader_.load(std::memory_order_relaxed) && !in_isr(follower);
+}
+
+bool Partition::follower_throttled() const {
+  return listed_as_throttled_follower_.load(std::memory_order_relaxed) && !in_isr(broker_id_);
+}
 
 PartitionState Partition::state() const {
   std::lock_guard lock(state_mutex_);
@@ -271,6 +297,7 @@ void Partition::apply_config(const storage::LogConfig& config) {
   max_batch_bytes_.store(config.max_message_bytes, std::memory_order_relaxed);
   min_insync_.store(config.min_insync_replicas, std::memory_order_relaxed);
   compacted_.store(storage::is_compacted(config), std::memory_order_relaxed);
+  cache_throttling(config);
 }
 
 void Partition::watch_appends(std::weak_ptr<AppendListener> listener) {

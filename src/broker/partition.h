@@ -124,6 +124,13 @@ class Partition {
   void apply_config(const storage::LogConfig& config);
   int32_t min_insync_replicas() const { return min_insync_.load(std::memory_order_relaxed); }
 
+  // Replication throttling (KIP-73): whether this broker's traffic for this partition counts
+  // against its leader quota when serving `follower`, or against its follower quota. Listed in
+  // the topic's *.replication.throttled.replicas and the replica not in the ISR: in-sync
+  // replicas are never throttled.
+  bool leader_throttled_for(int32_t follower) const;
+  bool follower_throttled() const;
+
   // One-shot: `listener` is told about the next append or high-watermark move, then forgotten.
   void watch_appends(std::weak_ptr<AppendListener> listener);
 
@@ -148,6 +155,8 @@ class Partition {
   void complete(std::vector<Waiter>& ready, ErrorCode error);
   // For a compacted topic: true if every record of `records` has a key; else false with
   // `result` set to the refusal (kInvalidRecord, or kCorruptMessage for undecodable records).
+  bool in_isr(int32_t replica) const;
+  void cache_throttling(const storage::LogConfig& config);
   bool accepts_keys(protocol::ByteView records, const std::vector<protocol::BatchHeader>& headers,
                     ProduceResult& result) const;
 
@@ -165,6 +174,9 @@ class Partition {
   std::atomic<int32_t> min_insync_;
   // cleanup.policy contains compact: records must have keys (checked record by record).
   std::atomic<bool> compacted_;
+  // This broker is listed for this partition in the topic's throttled replicas.
+  std::atomic<bool> listed_as_throttled_leader_;
+  std::atomic<bool> listed_as_throttled_follower_;
 
   mutable std::mutex state_mutex_;
   PartitionState state_;                   // guarded by state_mutex_

@@ -53,6 +53,26 @@ TEST_F(PartitionTest, TakesItsRoleFromTheState) {
   EXPECT_EQ(partition_->check_leader_epoch(-1), ErrorCode::kNone);
 }
 
+TEST_F(PartitionTest, ThrottlesOnlyListedReplicasOutOfTheIsr) {
+  partition_->apply_state(state(kSelf, {kSelf, 2}), 0);
+  EXPECT_FALSE(partition_->leader_throttled_for(3));  // not listed
+  storage::LogConfig config;
+  config.leader_throttled_replicas = "0:1,1:2";  // partition 0 led by broker 1: this one
+  partition_->apply_config(config);
+  EXPECT_TRUE(partition_->leader_throttled_for(3));
+  EXPECT_FALSE(partition_->leader_throttled_for(2));  // in the ISR
+  config.leader_throttled_replicas = "1:1";  // another partition
+  partition_->apply_config(config);
+  EXPECT_FALSE(partition_->leader_throttled_for(3));
+
+  config.follower_throttled_replicas = "*";
+  partition_->apply_config(config);
+  partition_->apply_state(state(2, {2, 3}, 1, 1), 0);
+  EXPECT_TRUE(partition_->follower_throttled());
+  partition_->apply_state(state(2, {2, 3, kSelf}, 1, 2), 0);
+  EXPECT_FALSE(partition_->follower_throttled());  // caught up: never throttled
+}
+
 TEST_F(PartitionTest, AloneInTheIsrEverythingAppendedIsCommitted) {
   partition_->apply_state(state(kSelf, {kSelf}), 0);
   ASSERT_EQ(produce(5).error, ErrorCode::kNone);

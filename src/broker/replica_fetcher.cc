@@ -18,6 +18,8 @@ using protocol::FetchResponse;
 
 // v12: last_fetched_epoch in the request, diverging_epoch in the response.
 constexpr int16_t kFetchVersion = 12;
+// How long a fetcher whose partitions are all throttled waits before it asks the quota again.
+constexpr int kThrottledPauseMs = 100;
 
 // The offset a follower keeps after the leader reported that its log diverged at
 // (`leader_epoch`, ending at `leader_end`).
@@ -43,9 +45,11 @@ int64_t truncation_offset(Partition& partition, int32_t leader_epoch, int64_t le
 
 class ReplicaFetchers::Fetcher {
  public:
-  Fetcher(const Options& options, const EndpointOf& endpoint_of, int32_t leader)
+  Fetcher(const Options& options, const EndpointOf& endpoint_of, ReplicationQuota& quota,
+          int32_t leader)
       : options_(options),
         endpoint_of_(endpoint_of),
+        quota_(quota),
         leader_(leader),
         client_("replica-fetcher-" + std::to_string(options.broker_id)) {
     thread_ = std::thread([this] { run(); });
@@ -107,7 +111,11 @@ class ReplicaFetchers::Fetcher {
         reconnect_ = false;
         request = build_request();
       }
-      if (request.topics.empty()) continue;
+      if (request.topics.empty()) {
+        // Every partition is throttled: wait for the quota, not for a wake-up.
+        std::this_thread::sleep_for(std::chrono::milliseconds(kThrottledPauseMs));
+        continue;
+      }
       std::string error;
       FetchResponse response;
       if (!ensure_connected(error) ||
@@ -154,8 +162,10 @@ class ReplicaFetchers::Fetcher {
     request.min_bytes = options_.min_bytes;
     request.max_bytes = options_.response_max_bytes;
     const auto now = Clock::now();
+    const bool over_quota = quota_.exceeded();
     for (const auto& [key, entry] : partitions_) {
       if (entry.backoff_until > now) continue;
+      if (over_quota && entry.partition->follower_throttled()) continue;
       if (request.topics.empty() || request.topics.back().topic != key.first) {
         request.topics.emplace_back().topic = key.first;
       }
@@ -213,6 +223,7 @@ class ReplicaFetchers::Fetcher {
       auto view = data.records.bytes;
       std::span<uint8_t> records(const_cast<uint8_t*>(view.data()), view.size());
       auto appended = partition.append_as_follower(records);
+      if (partition.follower_throttled()) quota_.record(static_cast<int64_t>(view.size()));
       if (appended.error != ErrorCode::kNone) {
         spdlog::error("replica fetcher: {}-{}: cannot append at {}: {}", partition.topic(),
                       partition.index(), partition.log().log_end_offset(),
@@ -231,6 +242,7 @@ class ReplicaFetchers::Fetcher {
 
   const Options& options_;
   const EndpointOf& endpoint_of_;
+  ReplicationQuota& quota_;
   const int32_t leader_;
   net::BrokerClient client_;
   std::mutex mu_;
@@ -241,8 +253,8 @@ class ReplicaFetchers::Fetcher {
   std::thread thread_;
 };
 
-ReplicaFetchers::ReplicaFetchers(Options options, EndpointOf endpoint_of)
-    : options_(options), endpoint_of_(std::move(endpoint_of)) {}
+ReplicaFetchers::ReplicaFetchers(Options options, EndpointOf endpoint_of, ReplicationQuota& quota)
+    : options_(options), endpoint_of_(std::move(endpoint_of)), quota_(quota) {}
 
 ReplicaFetchers::~ReplicaFetchers() {
   stop();
@@ -256,7 +268,7 @@ void ReplicaFetchers::follow(std::shared_ptr<Partition> partition, int32_t leade
     if (id != leader) fetcher->remove(*partition);
   }
   auto& fetcher = fetchers_[leader];
-  if (!fetcher) fetcher = std::make_unique<Fetcher>(options_, endpoint_of_, leader);
+  if (!fetcher) fetcher = std::make_unique<Fetcher>(options_, endpoint_of_, quota_, leader);
   fetcher->add(std::move(partition), leader_epoch);
 }
 

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "broker/partition.h"
+#include "broker/replication_quota.h"
 #include "cluster/partition_state.h"
 
 namespace gregor::broker {
@@ -43,7 +44,9 @@ class ReplicaFetchers {
   // Where broker `id` takes fetches; nullopt while it is not registered.
   using EndpointOf = std::function<std::optional<cluster::BrokerEndpoint>(int32_t id)>;
 
-  ReplicaFetchers(Options options, EndpointOf endpoint_of);
+  // `quota`: follower.replication.throttled.rate; a throttled partition (Partition::
+  // follower_throttled) is left out of the fetches while it is exceeded.
+  ReplicaFetchers(Options options, EndpointOf endpoint_of, ReplicationQuota& quota);
   ~ReplicaFetchers();
   ReplicaFetchers(const ReplicaFetchers&) = delete;
   ReplicaFetchers& operator=(const ReplicaFetchers&) = delete;
@@ -60,6 +63,7 @@ class ReplicaFetchers {
 
   const Options options_;
   const EndpointOf endpoint_of_;
+  ReplicationQuota& quota_;
   std::mutex mutex_;
   bool stopped_ = false;
   std::map<int32_t, std::unique_ptr<Fetcher>> fetchers_;  // by leader id

@@ -63,15 +63,6 @@ void check_broker(const Client& client, const Target& target) {
       fmt::format("unknown broker {}: the cluster's brokers are {}", target.broker, ids));
 }
 
-std::map<std::string, std::string> overrides(const Target& target,
-                                             const std::vector<ConfigInfo>& configs) {
-  std::map<std::string, std::string> out;
-  for (const auto& c : configs) {
-    if (c.source == target.own_source()) out[c.name] = c.value;
-  }
-  return out;
-}
-
 void get(const GlobalOptions& options, const Target& target, const std::vector<std::string>& keys) {
   Client client(options, Client::Kind::kProducer);
   check_broker(client, target);
@@ -94,10 +85,7 @@ void set(const GlobalOptions& options, const Target& target, const std::vector<s
   const auto changes = parse_assignments(args);
   Client client(options, Client::Kind::kProducer);
   check_broker(client, target);
-  auto configs = overrides(target, describe_configs(client, target.type(), target.name()));
-  for (const auto& [key, value] : changes)
-    configs[key] = value;
-  alter_configs(client, target.type(), target.name(), {configs.begin(), configs.end()});
+  change_overrides(client, target.type(), target.name(), target.own_source(), changes, {});
   std::cout << "Updated configs of " << target.description() << '\n';
 }
 
@@ -105,16 +93,7 @@ void remove(const GlobalOptions& options, const Target& target,
             const std::vector<std::string>& keys) {
   Client client(options, Client::Kind::kProducer);
   check_broker(client, target);
-  const auto all = describe_configs(client, target.type(), target.name());
-  auto configs = overrides(target, all);
-  for (const auto& key : keys) {
-    bool known = false;
-    for (const auto& c : all)
-      known = known || c.name == key;
-    if (!known) throw CliError(fmt::format("unknown config name '{}'", key));
-    configs.erase(key);
-  }
-  alter_configs(client, target.type(), target.name(), {configs.begin(), configs.end()});
+  change_overrides(client, target.type(), target.name(), target.own_source(), {}, keys);
   std::cout << "Deleted config overrides of " << target.description() << '\n';
 }
 

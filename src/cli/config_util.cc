@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 #include "cli/cli_error.h"
 #include "cli/default_broker_configs.h"
 
@@ -89,6 +92,26 @@ void alter_configs(const Client& client, rd_kafka_ResourceType_t type, const std
       rd_kafka_event_AlterConfigs_result(event.get()), &count);
   if (count != 1) throw CliError("the broker did not answer for " + resource_text(type, name));
   check_resource(resources[0], type, name);
+}
+
+void change_overrides(const Client& client, rd_kafka_ResourceType_t type, const std::string& name,
+                      rd_kafka_ConfigSource_t own_source,
+                      const std::vector<std::pair<std::string, std::string>>& changes,
+                      const std::vector<std::string>& removed) {
+  const auto all = describe_configs(client, type, name);
+  std::map<std::string, std::string> configs;
+  for (const auto& c : all) {
+    if (c.source == own_source) configs[c.name] = c.value;
+  }
+  for (const auto& [key, value] : changes)
+    configs[key] = value;
+  for (const auto& key : removed) {
+    const bool known =
+        std::any_of(all.begin(), all.end(), [&key](const ConfigInfo& c) { return c.name == key; });
+    if (!known) throw CliError(fmt::format("unknown config name '{}'", key));
+    configs.erase(key);
+  }
+  alter_configs(client, type, name, {configs.begin(), configs.end()});
 }
 
 }  // namespace gregor::cli

@@ -33,6 +33,14 @@ std::vector<ConfigInfo> describe_configs(const Client& client, rd_kafka_Resource
 void alter_configs(const Client& client, rd_kafka_ResourceType_t type, const std::string& name,
                    const std::vector<std::pair<std::string, std::string>>& configs);
 
+// Sets `changes` and removes `removed` among the resource's own overrides (those whose source is
+// `own_source`), keeping the others: AlterConfigs replaces the whole set. `removed` keys the
+// resource does not know are CliError "unknown config name".
+void change_overrides(const Client& client, rd_kafka_ResourceType_t type, const std::string& name,
+                      rd_kafka_ConfigSource_t own_source,
+                      const std::vector<std::pair<std::string, std::string>>& changes,
+                      const std::vector<std::string>& removed);
+
 // "DYNAMIC_TOPIC_CONFIG" and so on.
 std::string source_name(rd_kafka_ConfigSource_t source);
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 #include "cli/client.h"
 #include "cli/cluster_metadata.h"
 #include "cli/commands.h"
+#include "cli/config_util.h"
 #include "cli/output.h"
 #include "common/error_code.h"
 #include "net/broker_client.h"
@@ -34,6 +36,7 @@ struct ReassignArgs {
   std::vector<int32_t> replicas;
   std::string json_file;
   bool cancel = false;
+  int64_t throttle = -1;  // bytes/s; -1: none
 };
 
 // (topic, partition) -> target replicas, or nullopt to cancel.
@@ -102,11 +105,86 @@ Response ask_controller(const Client& client, const Request& request) {
   return response;
 }
 
+constexpr const char* kLeaderRate = "leader.replication.throttled.rate";
+constexpr const char* kFollowerRate = "follower.replication.throttled.rate";
+constexpr const char* kLeaderReplicas = "leader.replication.throttled.replicas";
+constexpr const char* kFollowerReplicas = "follower.replication.throttled.replicas";
+
+std::vector<int32_t> replicas_of(const rd_kafka_metadata_topic_t& topic, int32_t partition) {
+  for (int i = 0; i < topic.partition_cnt; ++i) {
+    const auto& p = topic.partitions[i];
+    if (p.id == partition) return {p.replicas, p.replicas + p.replica_cnt};
+  }
+  return {};
+}
+
+// Kafka's --throttle: each moving partition's current replicas are throttled leaders, its new
+// ones throttled followers, and every broker involved gets both rates.
+void set_throttle(const Client& client, const Moves& moves, int64_t rate) {
+  const auto md = client.metadata();
+  std::map<std::string, std::pair<std::string, std::string>> topics;  // leaders, followers
+  std::set<int32_t> brokers;
+  for (const auto& [tp, target] : moves) {
+    if (!target) continue;
+    const auto current = replicas_of(Client::topic(*md, tp.first), tp.second);
+    auto& [leaders, followers] = topics[tp.first];
+    for (int32_t id : current) {
+      leaders += fmt::format("{}{}:{}", leaders.empty() ? "" : ",", tp.second, id);
+      brokers.insert(id);
+    }
+    for (int32_t id : *target) {
+      if (std::find(current.begin(), current.end(), id) != current.end()) continue;
+      followers += fmt::format("{}{}:{}", followers.empty() ? "" : ",", tp.second, id);
+      brokers.insert(id);
+    }
+  }
+  for (const auto& [topic, lists] : topics) {
+    change_overrides(client, RD_KAFKA_RESOURCE_TOPIC, topic,
+                     RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG,
+                     {{kLeaderReplicas, lists.first}, {kFollowerReplicas, lists.second}}, {});
+  }
+  const std::string value = std::to_string(rate);
+  for (int32_t id : brokers) {
+    change_overrides(client, RD_KAFKA_RESOURCE_BROKER, std::to_string(id),
+                     RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG,
+                     {{kLeaderRate, value}, {kFollowerRate, value}}, {});
+  }
+  std::cout << fmt::format("Throttle of {} bytes/s set on {} broker(s)\n", rate, brokers.size());
+}
+
+// Removes what set_throttle set: the rates of every broker, the throttled replicas of every
+// topic that has them.
+void clear_throttle(const Client& client) {
+  const auto md = client.metadata();
+  for (int i = 0; i < md->broker_cnt; ++i) {
+    change_overrides(client, RD_KAFKA_RESOURCE_BROKER, std::to_string(md->brokers[i].id),
+                     RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG, {},
+                     {kLeaderRate, kFollowerRate});
+  }
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const std::string topic = md->topics[i].topic;
+    const auto configs = describe_configs(client, RD_KAFKA_RESOURCE_TOPIC, topic);
+    const bool throttled = std::any_of(configs.begin(), configs.end(), [](const ConfigInfo& c) {
+      return c.source == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG &&
+             (c.name == kLeaderReplicas || c.name == kFollowerReplicas);
+    });
+    if (throttled) {
+      change_overrides(client, RD_KAFKA_RESOURCE_TOPIC, topic,
+                       RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, {},
+                       {kLeaderReplicas, kFollowerReplicas});
+    }
+  }
+  std::cout << "Throttle removed\n";
+}
+
 void reassign(const GlobalOptions& options, const ReassignArgs& args) {
   Client client(options, Client::Kind::kProducer);
   AlterPartitionReassignmentsRequest request;
   request.timeout_ms = options.timeout_ms();
-  for (const auto& [tp, replicas] : moves_from_args(client, args)) {
+  const auto moves = moves_from_args(client, args);
+  // Before the moves start, as Kafka's tool does, so that no byte goes unthrottled.
+  if (args.throttle > 0) set_throttle(client, moves, args.throttle);
+  for (const auto& [tp, replicas] : moves) {
     if (request.topics.empty() || request.topics.back().name != tp.first) {
       request.topics.emplace_back().name = tp.first;
     }
@@ -133,7 +211,7 @@ nlohmann::json ids(const std::vector<int32_t>& list) {
   return nlohmann::json(list);
 }
 
-void list(const GlobalOptions& options) {
+void list(const GlobalOptions& options, bool clear) {
   Client client(options, Client::Kind::kProducer);
   ListPartitionReassignmentsRequest request;
   request.timeout_ms = options.timeout_ms();
@@ -147,9 +225,14 @@ void list(const GlobalOptions& options) {
   }
   if (moving.rows.empty() && options.output == OutputFormat::kTable) {
     std::cout << "No partition is being moved\n";
-    return;
+  } else {
+    emit(moving, options.output, std::cout);
   }
-  emit(moving, options.output, std::cout);
+  if (!clear) return;
+  if (!moving.rows.empty()) {
+    throw CliError(fmt::format("throttle kept: {} partition(s) still moving", moving.rows.size()));
+  }
+  clear_throttle(client);
 }
 
 }  // namespace
@@ -164,6 +247,10 @@ void add_reassign_commands(CLI::App& partitions, const GlobalOptions& options) {
       ->delimiter(',')
       ->needs(topic);
   r->add_flag("--cancel", args->cancel, "Cancel the move in progress")->needs(topic);
+  r->add_option("--throttle", args->throttle,
+                "Throttle the moves' replication to this many bytes/s (Kafka's KIP-73 configs "
+                "on the brokers and topics involved)")
+      ->check(CLI::PositiveNumber);
   r->add_option("--reassignment-json-file", args->json_file,
                 "A plan in Kafka's format: {\"version\":1,\"partitions\":[{\"topic\":\"t\","
                 "\"partition\":0,\"replicas\":[1,2]}]}")
@@ -173,14 +260,18 @@ void add_reassign_commands(CLI::App& partitions, const GlobalOptions& options) {
       "the old ones are dropped. Follow it with `gregor partitions reassignments`.\n"
       "Examples:\n  gregor partitions reassign --topic orders --partition 0 --replicas 2,3\n"
       "  gregor partitions reassign --reassignment-json-file plan.json\n"
-      "  gregor partitions reassign --topic orders --partition 0 --cancel");
+      "  gregor partitions reassign --topic orders --partition 0 --cancel\n"
+      "  gregor partitions reassign --topic orders --replicas 2,3 --throttle 10000000");
   r->callback([&options, args] { reassign(options, *args); });
 
   auto* l = partitions.add_subcommand("reassignments", "List the partition moves in progress");
   l->footer(
       "Examples:\n  gregor partitions reassignments\n  gregor partitions reassignments --output "
-      "json");
-  l->callback([&options] { list(options); });
+      "json\n  gregor partitions reassignments --clear-throttle");
+  auto clear = std::make_shared<bool>(false);
+  l->add_flag("--clear-throttle", *clear,
+              "Once no partition moves, remove the throttle set by `reassign --throttle`");
+  l->callback([&options, clear] { list(options, *clear); });
 }
 
 }  // namespace gregor::cli

@@ -33,6 +33,13 @@ struct LogConfig {
   // whether an out-of-sync replica may lead when no in-sync one is left.
   int32_t min_insync_replicas = 1;
   bool unclean_leader_election_enable = false;
+  // Replication throttling (KIP-73). The topic's throttled replicas, as given (validated by
+  // broker/throttled_replicas.h; "" none, "*" all), and the broker's rates in bytes/s: broker-level
+  // keys only, kept here so that they are dynamic like the log defaults.
+  std::string leader_throttled_replicas;
+  std::string follower_throttled_replicas;
+  int64_t leader_throttled_rate = std::numeric_limits<int64_t>::max();
+  int64_t follower_throttled_rate = std::numeric_limits<int64_t>::max();
 };
 
 // cleanup.policy contains `compact`: the log cleaner compacts the log, records need keys.

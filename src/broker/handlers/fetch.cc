@@ -5,7 +5,9 @@
 // Consumers read from the leader up to the high watermark. Followers (replica_id >= 0) read up to
 // the log end; their fetch offset tells the leader how far they are, which moves the high
 // watermark and the ISR. A follower whose last fetched epoch ends earlier in the leader's log
-// than its fetch offset gets that epoch's end (diverging_epoch) instead of records.
+// than its fetch offset gets that epoch's end (diverging_epoch) instead of records. A follower
+// throttled by leader.replication.throttled.replicas gets no records while the leader quota is
+// exceeded (KIP-73).
 #include <algorithm>
 
 #include "broker/api_registry.h"
@@ -109,6 +111,9 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
         // KIP-74: the first batch of the response goes out whole even when it is larger than
         // the limits, so that a consumer can always make progress.
         const int64_t upto = from_follower() ? log.log_end_offset() : hw;
+        // A throttled follower over the leader quota gets the offsets but no records.
+        const bool throttled = from_follower() && partition->leader_throttled_for(body_.replica_id);
+        if (throttled && broker.leader_quota().exceeded()) continue;
         auto result = log.read(want.fetch_offset, limit, total_bytes == 0, upto);
         if (result.error != ErrorCode::kNone) {
           out.error_code = to_wire(result.error);
@@ -119,6 +124,7 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
           out.records = protocol::Records::of(*result.slice);
           total_bytes += result.slice->size;
           budget = std::max<int64_t>(0, budget - result.slice->size);
+          if (throttled) broker.leader_quota().record(result.slice->size);
         }
       }
     }
