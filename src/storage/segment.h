@@ -153,6 +153,8 @@ class Segment {
                                              const LogConfig& config, bool truncate,
                                              std::string_view suffix);
   // Index bookkeeping for one batch at `position` (append and rebuild share it).
+  // Before an append ending at `end`: allocates the file's blocks some way past it.
+  void reserve_ahead(int64_t end);
   void index_batch(const BatchMeta& batch, int64_t position);
   void reset_state();
   // Scans batches from `position`, indexing each; stops at the first one failing the checks
@@ -174,6 +176,7 @@ class Segment {
   // Writer-only state.
   int64_t offset_of_max_timestamp_;
   int64_t bytes_since_index_entry_ = 0;
+  int64_t reserved_end_ = 0;   // the file's blocks are allocated up to here (under the append lock)
   int64_t roll_base_ms_ = -1;  // time of the first append (see set_roll_base); -1 when empty
   // Subtracted from segment.ms for this segment: random in [0, segment.jitter.ms), so that
   // segments of many partitions created together do not all roll at once.
