@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from confluent_kafka.admin import AdminClient
 
 import cluster
 from replication_checks import (AckedProducer, RecordingConsumer, check_acknowledged, check_seen,
@@ -22,8 +23,6 @@ ALL = [1, 2, 3]
 
 def leaders(bootstrap: str, topic: str) -> dict[int, int]:
     """partition -> leader (-1 while offline), without waiting for every partition to have one."""
-    from confluent_kafka.admin import AdminClient
-
     md = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic=topic, timeout=10)
     return {p.id: p.leader for p in md.topics[topic].partitions.values()} if topic in md.topics else {}
 
