@@ -39,6 +39,19 @@ def _ck():
     return confluent_kafka
 
 
+def admin_client(bootstrap: str):
+    """An AdminClient for `bootstrap`. Creating one is retried once on SystemError: in long runs
+    the confluent-kafka binding has been seen to leave an exception set behind (a TypeError from
+    no call of ours), which the next client constructor then reports as "returned a result with
+    an exception set"; raising it clears it."""
+    from confluent_kafka.admin import AdminClient
+
+    try:
+        return AdminClient({"bootstrap.servers": bootstrap})
+    except SystemError:
+        return AdminClient({"bootstrap.servers": bootstrap})
+
+
 def create_topic(bootstrap: str, topic: str, partitions: int = 1, timeout: float = 15.0,
                  replication_factor: int = 1, **topic_config) -> None:
     from confluent_kafka.admin import AdminClient, NewTopic

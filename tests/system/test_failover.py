@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from confluent_kafka.admin import AdminClient
 
 import cluster
 from replication_checks import (AckedProducer, RecordingConsumer, check_acknowledged, check_seen,
                                 final_log, replica_log, wait_seen_all)
 from replication_links import CuttableLink, ReplicationLinks
-from systest_helpers import create_topic, make_producer, unique_topic, wait_for
+from systest_helpers import admin_client, create_topic, make_producer, unique_topic, wait_for
 from test_replication import partitions_of, produce_all, wait_isr
 
 ALL = [1, 2, 3]
@@ -23,7 +22,7 @@ ALL = [1, 2, 3]
 
 def leaders(bootstrap: str, topic: str) -> dict[int, int]:
     """partition -> leader (-1 while offline), without waiting for every partition to have one."""
-    md = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic=topic, timeout=10)
+    md = admin_client(bootstrap).list_topics(topic=topic, timeout=10)
     return {p.id: p.leader for p in md.topics[topic].partitions.values()} if topic in md.topics else {}
 
 

@@ -8,13 +8,13 @@ import json
 import time
 
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, ConfigResource
+from confluent_kafka.admin import ConfigResource
 
 import reassign_wire as wire
 from cli_runner import run_cli
 from test_kafka_scripts import script
 from kafka_wire import Conn, build_request
-from systest_helpers import consume_partition, create_topic, unique_topic, wait_for
+from systest_helpers import admin_client, consume_partition, create_topic, unique_topic, wait_for
 from test_replication import partitions_of, produce_all
 
 NOT_CONTROLLER = 41
@@ -24,7 +24,7 @@ NO_REASSIGNMENT_IN_PROGRESS = 85
 
 
 def controller_id(bootstrap: str) -> int:
-    return AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10).controller_id
+    return admin_client(bootstrap).list_topics(timeout=10).controller_id
 
 
 def connect(cluster, broker_id: int) -> Conn:
@@ -196,7 +196,7 @@ def test_throttled_move_stays_in_progress_until_the_throttle_is_removed(cluster3
 def admin_error(bootstrap: str, kind, name: str, key: str, value: str):
     """The Kafka error code of an AlterConfigs setting `key` to `value`."""
     resource = ConfigResource(kind, name, set_config={key: value})
-    admin = AdminClient({"bootstrap.servers": bootstrap})  # alive until the answer
+    admin = admin_client(bootstrap)  # alive until the answer
     future = admin.alter_configs([resource])[resource]
     try:
         future.result(timeout=10)

@@ -3,15 +3,14 @@ acks=all with min.insync.replicas, and failover to an in-sync follower."""
 
 from __future__ import annotations
 
-from confluent_kafka.admin import AdminClient
-
-from systest_helpers import consume_partition, create_topic, make_producer, unique_topic, wait_for
+from systest_helpers import (admin_client, consume_partition, create_topic, make_producer,
+                             unique_topic, wait_for)
 
 
 def partitions_of(bootstrap: str, topic: str) -> dict:
     """partition -> (leader, replicas, isr) as the cluster's metadata shows them (waiting for the
     broker asked to know the topic: brokers learn of new topics through ZooKeeper watches)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = admin_client(bootstrap)
     layout = {}
 
     def known():
