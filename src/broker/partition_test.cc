@@ -61,7 +61,7 @@ TEST_F(PartitionTest, ThrottlesOnlyListedReplicasOutOfTheIsr) {
   partition_->apply_config(config);
   EXPECT_TRUE(partition_->leader_throttled_for(3));
   EXPECT_FALSE(partition_->leader_throttled_for(2));  // in the ISR
-  config.leader_throttled_replicas = "1:1";  // another partition
+  config.leader_throttled_replicas = "1:1";           // another partition
   partition_->apply_config(config);
   EXPECT_FALSE(partition_->leader_throttled_for(3));
 

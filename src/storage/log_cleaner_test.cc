@@ -144,7 +144,8 @@ TEST(LogCleanerTest, EachDirectoryCheckpointsItsOwnLogs) {
   EXPECT_TRUE(cleaner.clean_one(map, kNow));
   EXPECT_EQ(checkpoint_text(a.path()), "0\n1\none 0 4\n");
   EXPECT_EQ(checkpoint_text(b.path()), "0\n1\ntwo 0 4\n");
-  EXPECT_EQ(manager->read_checkpoints(kCleanerOffsetCheckpoint), (OffsetMap{{{"one", 0}, 4}, {{"two", 0}, 4}}));
+  EXPECT_EQ(manager->read_checkpoints(kCleanerOffsetCheckpoint),
+            (OffsetMap{{{"one", 0}, 4}, {{"two", 0}, 4}}));
 }
 
 }  // namespace
