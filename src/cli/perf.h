@@ -43,6 +43,7 @@ struct PerfE2eArgs {
   std::string topic;
   SendOptions send{10000, 100, 1000, "1", 0};
   double max_seconds = 120;
+  bool mock = false;  // both clients on librdkafka's mock cluster: the clients' own latency
   std::vector<std::string> properties;
 };
 

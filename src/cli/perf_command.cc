@@ -115,12 +115,15 @@ void add_e2e(CLI::App& perf, const GlobalOptions& options) {
   c->add_option("--max-seconds", args->max_seconds, "Give up after this long")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  c->add_flag("--mock", args->mock,
+              "Run both clients against librdkafka's mock cluster instead: their own latency");
   c->add_option("--property", args->properties,
                 "KEY=VALUE for both librdkafka clients (repeatable)");
   c->footer(
       "Examples:\n"
       "  gregor perf e2e bench --records 20000 --throughput 2000\n"
-      "  gregor perf e2e bench --records 50000 --throughput 10000 --acks all --output json");
+      "  gregor perf e2e bench --records 50000 --throughput 10000 --acks all --output json\n"
+      "  gregor perf e2e bench --mock --throughput 500000   # the clients alone, no broker");
   c->callback([&options, args] { run_perf_e2e(options, *args); });
 }
 

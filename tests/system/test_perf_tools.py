@@ -57,6 +57,13 @@ def test_mock_cluster_needs_no_broker():
                       "mock-topic", "--mock", "--records", "5000"], timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["records"] == 5000
+    # Both end-to-end clients on one mock cluster: every stamped record comes back.
+    e2e = run_cli(["--bootstrap-server", "127.0.0.1:1", "--output", "json", "perf", "e2e",
+                   "mock-topic", "--mock", "--records", "2000", "--throughput", "4000"], timeout=60)
+    assert e2e.returncode == 0, e2e.stderr
+    summary = json.loads(e2e.stdout)
+    assert (summary["kind"], summary["records"]) == ("e2e", 2000)
+    assert 0 <= summary["latency_ms"]["p50"] <= summary["latency_ms"]["max"]
 
 
 def test_errors_are_one_line(broker):
