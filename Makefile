@@ -1,13 +1,13 @@
 # Gregor's two commands:
 #   make run    install what is missing, build, and start a broker on localhost:9092 (data in ./data)
 #   make test   install what is missing, build, and run every test (unit, ZooKeeper and system)
-# A plain `make` builds build/bin/gregor-server.
+# A plain `make` builds build/bin/gregor-server; `make bench` runs the side-by-side benchmark.
 
 BUILD_DIR ?= build
 PYTHON ?= /usr/bin/python3
 CONFIG ?= config/server.properties
 
-.PHONY: all build deps configure run test unit-test zookeeper-test system-test format clean
+.PHONY: all build deps configure run test unit-test zookeeper-test system-test bench format clean
 
 all: build
 
@@ -37,6 +37,11 @@ zookeeper-test: build
 system-test: build
 	GREGOR_BIN=$(abspath $(BUILD_DIR))/bin/gregor-server GREGOR_BUILD=$(abspath $(BUILD_DIR)) \
 	  $(PYTHON) -m pytest -q tests/system
+
+# Gregor side by side with Kafka and the others (docs/performance.md): installs what the bench
+# needs on first use, then runs for a few minutes. BENCH_ARGS=--quick for a short check.
+bench: deps build
+	$(PYTHON) bench/compare.py $(BENCH_ARGS)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
