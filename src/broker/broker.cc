@@ -5,6 +5,7 @@
 
 #include "cluster/embedded_metadata_store.h"
 #include "cluster/zookeeper_metadata_store.h"
+#include "common/thread_name.h"
 
 namespace gregor::broker {
 namespace {
@@ -94,6 +95,7 @@ bool Broker::start(std::string& error) {
     cleaner_->start();
   }
   background_ = std::thread([this] { run_background_tasks(); });
+  name_thread(background_, "background");
   spdlog::info("broker {} started: cluster {}, {} topics", config_.broker_id, cluster_id_,
                topics_->all().size());
   return true;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cluster/partition_state.h"
+#include "common/thread_name.h"
 
 namespace gregor::broker {
 namespace {
@@ -107,6 +108,7 @@ std::unique_ptr<BrokerRegistration> BrokerRegistration::start(
       r->wake_.notify_all();
     });
     registration->renewer_ = std::thread([r = registration.get()] { r->renew_sessions(); });
+    name_thread(registration->renewer_, "registration");
   }
   return registration;
 }

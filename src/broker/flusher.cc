@@ -2,9 +2,13 @@
 
 #include <algorithm>
 
+#include "common/thread_name.h"
+
 namespace gregor::broker {
 
-Flusher::Flusher() : thread_([this] { run(); }) {}
+Flusher::Flusher() : thread_([this] { run(); }) {
+  name_thread(thread_, "flusher");
+}
 
 Flusher::~Flusher() {
   stop();

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
 #include "net/broker_client.h"
 #include "protocol/messages/fetch.h"
 
@@ -53,6 +54,7 @@ class ReplicaFetchers::Fetcher {
         leader_(leader),
         client_("replica-fetcher-" + std::to_string(options.broker_id)) {
     thread_ = std::thread([this] { run(); });
+    name_thread(thread_, "fetcher-" + std::to_string(leader));
   }
   ~Fetcher() { stop(); }
 

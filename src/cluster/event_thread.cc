@@ -2,7 +2,7 @@
 
 #include <future>
 
-#include <pthread.h>
+#include "common/thread_name.h"
 
 namespace gregor::cluster {
 
@@ -11,7 +11,7 @@ void EventThread::start() {
   if (started_ || stopping_) return;
   started_ = true;
   thread_ = std::thread([this] { run(); });
-  ::pthread_setname_np(thread_.native_handle(), name_.substr(0, 15).c_str());
+  name_thread(thread_, name_);
 }
 
 void EventThread::stop() {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/thread_name.h"
+
 namespace gregor::coordinator {
 namespace {
 
@@ -59,7 +61,9 @@ void GroupCoordinator::start() {
   std::lock_guard lock(mutex_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "group-timers");
   loader_ = std::thread([this] { run_loader(); });
+  name_thread(loader_, "group-loader");
 }
 
 void GroupCoordinator::run() {

@@ -3,9 +3,11 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "common/thread_name.h"
+
 namespace gregor::net {
 
-IoLoop::IoLoop() : work_(asio::make_work_guard(context_)) {}
+IoLoop::IoLoop(std::string name) : name_(std::move(name)), work_(asio::make_work_guard(context_)) {}
 
 IoLoop::~IoLoop() {
   stop();
@@ -13,6 +15,7 @@ IoLoop::~IoLoop() {
 
 void IoLoop::start() {
   thread_ = std::thread([this] { context_.run(); });
+  name_thread(thread_, name_);
 }
 
 void IoLoop::stop() {

@@ -5,6 +5,7 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <string>
 #include <thread>
 
 #include "broker/request_context.h"
@@ -13,7 +14,7 @@ namespace gregor::net {
 
 class IoLoop final : public broker::Executor {
  public:
-  IoLoop();
+  explicit IoLoop(std::string name = "network");
   ~IoLoop() override;
 
   asio::io_context& context() { return context_; }
@@ -28,6 +29,7 @@ class IoLoop final : public broker::Executor {
                                   std::function<void()> fn) override;
 
  private:
+  const std::string name_;  // the thread's, as `top -H` shows it
   asio::io_context context_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;

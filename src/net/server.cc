@@ -9,7 +9,7 @@ namespace gregor::net {
 
 Server::Server(broker::Broker& broker) : broker_(broker) {
   for (int i = 0; i < broker_.config().num_network_threads; ++i) {
-    loops_.push_back(std::make_unique<IoLoop>());
+    loops_.push_back(std::make_unique<IoLoop>("network-" + std::to_string(i)));
   }
 }
 

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
+
 namespace gregor::storage {
 
 namespace {
@@ -31,8 +33,10 @@ LogCleaner::~LogCleaner() {
 }
 
 void LogCleaner::start() {
-  for (int32_t i = 0; i < options_.threads; ++i)
+  for (int32_t i = 0; i < options_.threads; ++i) {
     threads_.emplace_back([this, i] { run(static_cast<size_t>(i)); });
+    name_thread(threads_.back(), "cleaner-" + std::to_string(i));
+  }
 }
 
 void LogCleaner::stop() {

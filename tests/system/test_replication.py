@@ -3,6 +3,8 @@ acks=all with min.insync.replicas, and failover to an in-sync follower."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from systest_helpers import (admin_client, consume_partition, create_topic, make_producer,
                              unique_topic, wait_for)
 
@@ -65,6 +67,32 @@ def test_topic_is_replicated_on_three_brokers(cluster3):
     got = consume_partition(bootstrap, topic, 0, expected=len(values))
     assert [m.value() for m in got] == values
     assert [m.offset() for m in got] == list(range(len(values)))
+
+
+def thread_names(pid: int) -> set[str]:
+    tasks = Path(f"/proc/{pid}/task")
+    names = set()
+    for task in tasks.iterdir():
+        try:
+            names.add((task / "comm").read_text().strip())
+        except FileNotFoundError:  # the thread ended meanwhile
+            pass
+    return names
+
+
+def test_threads_are_named_after_their_work(cluster3):
+    """`top -H` and profiles tell the threads apart: each broker's network threads, flusher,
+    cluster and controller threads, and one replica fetcher per leader it follows."""
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("names")
+    create_topic(bootstrap, topic, partitions=3, replication_factor=3)
+    partitions_of(bootstrap, topic)  # every partition has its leader: followers fetch
+    expected_everywhere = {"network-0", "network-1", "flusher", "background", "cluster", "controller",
+                           "group-timers", "group-loader", "registration"}
+    for broker_id, broker in cluster3.brokers.items():
+        others = {f"fetcher-{other}" for other in cluster3.brokers if other != broker_id}
+        wait_for(lambda: expected_everywhere | others <= thread_names(broker.proc.pid), 15,
+                 f"broker {broker_id}'s named threads")
 
 
 def test_acks_all_needs_min_insync_replicas(cluster3):
