@@ -24,7 +24,9 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from benchlib import Process, ensure_packages, free_port, log, run, wait_port
 from peer_systems import PEER_KEYS, PEER_NAMES, Peer, ensure_drivers, start_peer
@@ -184,32 +186,39 @@ class Suite:
             f"{result['mb_per_sec']:>8.1f} MB/s" + (f"  p99 {latency['p99']:.2f} ms" if latency else "")
             + (f"  (median of: {runs})" if runs else ""))
 
-    def measure(self, workload: str, system: System | Peer, load, acks: str = "1") -> None:
-        """Runs `load` `self.repeat` times and records the median run: by records/s, or for the
+    def measure(self, workload: str, loads: list[tuple[System | Peer, Callable[[], dict]]],
+                acks: str = "1") -> None:
+        """Runs each system's load `self.repeat` times, the systems in turn (A, B, A, B, ...), so
+        that what the machine does meanwhile (the host's other guests, the page cache filling)
+        falls on all of them alike. Records each system's median run: by records/s, or for the
         end-to-end rows (whose rate is fixed) by p99; with an even count, the worse of the middle
         two. Every run's figures go into the JSON. A run that fails is reported under the table
         instead of ending the bench (on a busy machine a client can time out)."""
-        results = []
+        results: dict[str, list[dict]] = {system.name: [] for system, _ in loads}
         for _ in range(self.repeat):
-            try:
-                results.append(load())
-            except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
-                log(f"{workload} on {system.name} failed: {str(error)[:300]}")
-                self.failures.append(f"{workload} on {system.name}: {str(error).splitlines()[0][:200]}")
-        if not results:
-            return
-        if workload.startswith("end-to-end"):
-            results_worst_first = sorted(results, key=lambda r: -r["latency_ms"]["p99"])
-        else:
-            results_worst_first = sorted(results, key=lambda r: r["records_per_sec"])
-        median = dict(results_worst_first[(len(results) - 1) // 2])
-        median["runs"] = [{k: r[k] for k in ("records_per_sec", "latency_ms") if k in r} for r in results]
-        self.record(workload, system, median, acks)
+            for system, load in loads:
+                try:
+                    results[system.name].append(load())
+                except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
+                    log(f"{workload} on {system.name} failed: {str(error)[:300]}")
+                    self.failures.append(f"{workload} on {system.name}: {str(error).splitlines()[0][:200]}")
+        for system, _ in loads:
+            runs = results[system.name]
+            if not runs:
+                continue
+            if workload.startswith("end-to-end"):
+                worst_first = sorted(runs, key=lambda r: -r["latency_ms"]["p99"])
+            else:
+                worst_first = sorted(runs, key=lambda r: r["records_per_sec"])
+            median = dict(worst_first[(len(runs) - 1) // 2])
+            median["runs"] = [{k: r[k] for k in ("records_per_sec", "latency_ms") if k in r} for r in runs]
+            self.record(workload, system, median, acks)
 
-    def produce_workloads(self, system: System) -> None:
+    def produce_workloads(self, systems: list[System]) -> None:
+        """The Kafka-protocol suite, every workload on every system in turn."""
         n = str(self.n)
-        # A first run that is not measured: the JVM's JIT and the page cache warm up.
-        perf(system, "produce", self.topic(system, 1), "--records", str(self.n // 3), "--acks", "1")
+        for system in systems:  # not measured: the JVM's JIT and the page cache warm up
+            perf(system, "produce", self.topic(system, 1), "--records", str(self.n // 3), "--acks", "1")
         small = ["--record-size", "100", "--records", n]
         cases = [
             ("100 B, 1 producer, acks=1", 1, False, small + ["--acks", "1"], "1"),
@@ -218,53 +227,62 @@ class Suite:
             ("1 KiB, 1 producer, acks=1", 1, False,
              ["--record-size", "1024", "--records", str(self.n // 4), "--acks", "1"], "1"),
         ]
-        if isinstance(system, Mock):  # only what one producer to one partition means for it
-            cases = [c for c in cases if c[1] == 1]
-        backlog = None
+        brokers = [s for s in systems if not isinstance(s, Mock)]
+        backlog: dict[str, str] = {}
         for workload, partitions, fsync_each, args, acks in cases:
-            topic = self.topic(system, partitions, fsync_each)
-            self.measure(workload, system, lambda: perf(system, "produce", topic, *args), acks)
-            if backlog is None:
-                backlog = topic
-        if isinstance(system, Mock):
-            self.e2e(system)
-            return
-        topic = self.topic(system, 4)
-        self.measure("100 B, 4 producers, acks=1, 4 partitions", system, lambda: parallel_produce(
-            system, 4, [topic, "--record-size", "100", "--records", str(self.n // 4), "--acks", "1"]))
-        self.measure("consumer catch-up, 100 B backlog", system,
-                     lambda: perf(system, "consume", backlog, "--records", n))
-        self.e2e(system)
+            # The mock runs only what one producer to one partition means for it.
+            on = systems if partitions == 1 else brokers
+            topics = {s.name: self.topic(s, partitions, fsync_each) for s in on}
+            self.measure(workload, [(s, partial(perf, s, "produce", topics[s.name], *args)) for s in on], acks)
+            for s in on:
+                backlog.setdefault(s.name, topics[s.name])
+        topics = {s.name: self.topic(s, 4) for s in brokers}
+        self.measure("100 B, 4 producers, acks=1, 4 partitions", [(s, partial(
+            parallel_produce, s, 4, [topics[s.name], "--record-size", "100", "--records", str(self.n // 4),
+                                     "--acks", "1"])) for s in brokers])
+        self.measure("consumer catch-up, 100 B backlog",
+                     [(s, partial(perf, s, "consume", backlog[s.name], "--records", n)) for s in brokers])
+        self.e2e(systems)
 
     def peer_workloads(self, peer: Peer) -> None:
         """The workloads that mean the same for a peer: one producer of 100 B and of 1 KiB records
         acknowledged once stored, and a consumer reading the 100 B backlog. A third of Gregor's
-        records: the peers are slower, and their rates settle within that."""
+        records: the peers are slower, and their rates settle within that. Each produce run
+        writes a stream of its own (the NATS driver numbers acknowledgements by the stream's
+        sequence); the consumer reads the first one."""
         n = self.n // 3
         peer.drive("produce", self.peer_topic(), n // 3)  # not measured: warms up the server
-        backlog = self.peer_topic()
-        self.measure("100 B, 1 producer, acks=1", peer, lambda: peer.drive("produce", backlog, n))
-        large = self.peer_topic()
-        self.measure("1 KiB, 1 producer, acks=1", peer, lambda: peer.drive("produce", large, n // 4, 1024))
-        self.measure("consumer catch-up, 100 B backlog", peer, lambda: peer.drive("consume", backlog, n))
+        written: list[str] = []
+
+        def produce(records: int, record_size: int) -> dict:
+            written.append(self.peer_topic())
+            return peer.drive("produce", written[-1], records, record_size)
+
+        self.measure("100 B, 1 producer, acks=1", [(peer, partial(produce, n, 100))])
+        backlog = written[0] if written else self.peer_topic()
+        self.measure("1 KiB, 1 producer, acks=1", [(peer, partial(produce, n // 4, 1024))])
+        self.measure("consumer catch-up, 100 B backlog", [(peer, partial(peer.drive, "consume", backlog, n))])
 
     def peer_topic(self) -> str:
         self.topics += 1
         return f"bench-{self.topics}"
 
-    def e2e(self, system: System) -> None:
-        """End-to-end latency at half and at a quarter of the system's maximum acks=1 rate. The
+    def e2e(self, systems: list[System]) -> None:
+        """End-to-end latency at half and at a quarter of each system's maximum acks=1 rate. The
         mock runs at Gregor's rates: the same load on the clients, without a broker's work."""
-        name = "Gregor" if isinstance(system, Mock) else system.name
-        best = max((r["records_per_sec"] for r in self.rows
-                    if r["system"] == name and r["workload"] == "100 B, 1 producer, acks=1"), default=0)
-        for fraction, label in [(2, "half"), (4, "a quarter of")]:
-            rate = max(1000, int(best / fraction))
-            topic = self.topic(system, 1)
+        def best(system: System) -> float:
+            name = "Gregor" if isinstance(system, Mock) else system.name
+            return max((r["records_per_sec"] for r in self.rows
+                        if r["system"] == name and r["workload"] == "100 B, 1 producer, acks=1"), default=0)
+
+        def load(system: System, rate: int, topic: str) -> dict:
             records = min(rate * 5, self.n)
-            self.measure(f"end-to-end, 100 B at {label} the max acks=1 rate", system, lambda: perf(
-                system, "e2e", topic, "--records", str(records), "--throughput", str(rate),
-                "--record-size", "100", "--linger-ms", "1", "--max-seconds", str(records / rate * 3 + 10)))
+            return perf(system, "e2e", topic, "--records", str(records), "--throughput", str(rate),
+                        "--record-size", "100", "--linger-ms", "1", "--max-seconds", str(records / rate * 3 + 10))
+
+        for fraction, label in [(2, "half"), (4, "a quarter of")]:
+            loads = [(s, partial(load, s, max(1000, int(best(s) / fraction)), self.topic(s, 1))) for s in systems]
+            self.measure(f"end-to-end, 100 B at {label} the max acks=1 rate", loads)
 
 
 def machine_limits(workdir: Path) -> dict:
@@ -377,15 +395,17 @@ def main() -> int:
         tmp_path = Path(tmp)
         if "machine" not in opts.skip:
             extras.update(machine_limits(tmp_path))
-        for name, make in [("gregor", lambda d, s: Gregor(d, s)), ("kafka", lambda d, s: Kafka09(d, s)),
-                           ("mock", lambda d, s: Mock())]:
-            if name in opts.skip:
-                continue
-            workdir = tmp_path / name
-            workdir.mkdir()
-            with ExitStack() as stack:
-                log(f"--- {name}")
-                suite.produce_workloads(make(workdir, stack))
+        with ExitStack() as stack:
+            systems = []
+            for name, make in [("gregor", lambda d, s: Gregor(d, s)), ("kafka", lambda d, s: Kafka09(d, s)),
+                               ("mock", lambda d, s: Mock())]:
+                if name not in opts.skip:
+                    workdir = tmp_path / name
+                    workdir.mkdir()
+                    log(f"--- starting {name}")
+                    systems.append(make(workdir, stack))
+            if systems:
+                suite.produce_workloads(systems)
         run_peers(suite, tmp_path, [k for k in PEER_KEYS if k not in opts.skip])
         if "memory" not in opts.skip:
             (tmp_path / "memory").mkdir()

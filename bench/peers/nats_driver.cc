@@ -1,9 +1,10 @@
 // NATS JetStream through the C client (libnats). Produce: creates a file-storage stream named
 // after the topic and publishes asynchronously with at most `window` publishes awaiting their
 // ack; each ack carries the record's sequence in the stream, which numbers the record (the
-// stream is fresh and has this one publisher). Consume: a durable pull consumer with no acks,
-// fetching batches of `window`.
+// stream is fresh and has this one publisher). Consume: a durable pull consumer with no acks, one
+// per process, fetching batches of `window`.
 #include <nats/nats.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -71,7 +72,10 @@ void consume(natsConnection* connection, const PeerOptions& options) {
   sub_options.Config.AckPolicy = js_AckNone;
   natsSubscription* subscription = nullptr;
   jsErrCode error = static_cast<jsErrCode>(0);
-  check(js_PullSubscribe(&subscription, js, options.topic.c_str(), "bench-reader", nullptr,
+  // A durable of its own per process: a second reader of the same stream starts from the first
+  // message too, instead of where the previous one stopped.
+  const std::string durable = "bench-reader-" + std::to_string(::getpid());
+  check(js_PullSubscribe(&subscription, js, options.topic.c_str(), durable.c_str(), nullptr,
                          &sub_options, &error),
         "pull subscribe");
   int64_t read = 0;
