@@ -197,6 +197,10 @@ class Suite:
         results: dict[str, list[dict]] = {system.name: [] for system, _ in loads}
         for _ in range(self.repeat):
             for system, load in loads:
+                # Every run starts with nothing dirty in the page cache: what earlier runs wrote
+                # would otherwise be written back during this one, and past the kernel's dirty
+                # limit it slows every writer down to the disk's pace.
+                os.sync()
                 try:
                     results[system.name].append(load())
                 except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
