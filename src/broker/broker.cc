@@ -182,7 +182,7 @@ TopicResult Broker::auto_create_topic(const std::string& name) {
     // Another client won the race, maybe through another broker whose change this one has not
     // seen yet.
     auto topic = topics_->find(name);
-    if (!topic) topic = topics_->reload(name);
+    if (!topic) topic = topics_->reload(name).value_or(nullptr);
     if (!topic) return {ErrorCode::kLeaderNotAvailable, "", nullptr};
     return {ErrorCode::kNone, "", topic};
   }

@@ -100,7 +100,7 @@ class Broker : private MetadataCache::Listener {
   // broker_cluster.cc: following the metadata store.
   bool start_cluster(std::string& error);
   void stop_cluster();
-  void on_topic_changed(const std::string& topic) override;
+  bool on_topic_changed(const std::string& topic) override;
   void on_partition_state(const std::string& topic, int32_t partition,
                           const PartitionLeadership& leadership) override;
   void on_brokers_changed() override;

@@ -89,9 +89,14 @@ void Broker::stop_cluster() {
   if (fetchers_) fetchers_->stop();
 }
 
-void Broker::on_topic_changed(const std::string& name) {
+bool Broker::on_topic_changed(const std::string& name) {
   const TopicPtr before = topics_->find(name);
-  const TopicPtr now = topics_->reload(name);
+  const std::optional<TopicPtr> reloaded = topics_->reload(name);
+  if (!reloaded) {
+    spdlog::warn("topic {}: the metadata store cannot be read; keeping what is known", name);
+    return false;
+  }
+  const TopicPtr& now = *reloaded;
   if (!now) {
     if (before) {
       for (int32_t p = 0; p < before->partition_count(); ++p) {
@@ -101,7 +106,7 @@ void Broker::on_topic_changed(const std::string& name) {
       spdlog::info("topic {} deleted", name);
     }
     metadata_->track_partitions(name, 0);
-    return;
+    return true;
   }
   if (replicas_->ensure_partitions(*now) != ErrorCode::kNone) {
     spdlog::error("cannot open the logs of topic {}", name);
@@ -118,6 +123,7 @@ void Broker::on_topic_changed(const std::string& name) {
     if (auto leadership = metadata_->partition(name, p))
       apply_partition_state(name, p, *leadership);
   }
+  return true;
 }
 
 void Broker::on_partition_state(const std::string& topic, int32_t partition,

@@ -43,6 +43,10 @@ void MetadataCache::retry_unread() {
   if (!armed_.contains(cluster::kBrokerIdsPath)) load_brokers();
   if (!armed_.contains(cluster::kControllerPath)) load_controller();
   if (!armed_.contains(cluster::kBrokerTopicsPath)) load_topics();
+  auto unread_topics = std::move(unread_topics_);
+  unread_topics_.clear();
+  for (const auto& topic : unread_topics)
+    topic_changed(topic);
   auto unread = std::move(unread_states_);
   unread_states_.clear();
   for (const auto& [topic, partition] : unread) {
@@ -108,11 +112,19 @@ void MetadataCache::load_topics() {
     topics_.erase(topic);
     track_partitions(topic, 0);
     tracked_.erase(topic);
-    listener_.on_topic_changed(topic);
+    topic_changed(topic);
   }
   for (const auto& topic : names) {
     watch_topic(topic);
-    if (topics_.insert(topic).second) listener_.on_topic_changed(topic);
+    if (topics_.insert(topic).second) topic_changed(topic);
+  }
+}
+
+void MetadataCache::topic_changed(const std::string& topic) {
+  if (listener_.on_topic_changed(topic)) {
+    unread_topics_.erase(topic);
+  } else {
+    unread_topics_.insert(topic);
   }
 }
 
@@ -120,7 +132,7 @@ void MetadataCache::load_topics() {
 void MetadataCache::watch_topic(const std::string& topic) {
   auto changed = [this, topic] {
     watch_topic(topic);
-    if (topics_.contains(topic)) listener_.on_topic_changed(topic);
+    if (topics_.contains(topic)) topic_changed(topic);
   };
   for (const auto& path : {cluster::topic_path(topic), cluster::kTopicConfigsPath + "/" + topic}) {
     if (auto watch = arm(path, changed)) store_.exists(path, nullptr, watch);

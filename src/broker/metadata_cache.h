@@ -35,8 +35,9 @@ class MetadataCache {
   class Listener {
    public:
     virtual ~Listener() = default;
-    // The topic's znode or its config appeared, changed or went away.
-    virtual void on_topic_changed(const std::string& topic) = 0;
+    // The topic's znode or its config appeared, changed or went away. False if the listener
+    // could not read it from the store (connection loss): the cache calls again in retry_unread.
+    virtual bool on_topic_changed(const std::string& topic) = 0;
     // A partition's state was read: first, or after a change.
     virtual void on_partition_state(const std::string& topic, int32_t partition,
                                     const PartitionLeadership& leadership) = 0;
@@ -80,6 +81,9 @@ class MetadataCache {
   void load_topics();
   void watch_topic(const std::string& topic);
   void load_state(const std::string& topic, int32_t partition);
+  // Tells the listener of a change to `topic`, and remembers it for retry_unread() if the
+  // listener could not read it.
+  void topic_changed(const std::string& topic);
 
   cluster::MetadataStore& store_;
   std::shared_ptr<cluster::EventThread> events_;
@@ -90,6 +94,7 @@ class MetadataCache {
   std::set<std::string> topics_;
   std::map<std::string, int32_t> tracked_;  // topic -> partitions whose state is watched
   std::set<Key> unread_states_;             // reads that failed, for retry_unread()
+  std::set<std::string> unread_topics_;     // topic changes the listener could not read
 
   mutable std::shared_mutex mutex_;  // guards the snapshot below
   std::map<int32_t, cluster::BrokerRegistration> brokers_;

@@ -113,9 +113,11 @@ ErrorCode TopicRegistry::load(std::string& error) {
   return ErrorCode::kNone;
 }
 
-TopicPtr TopicRegistry::reload(const std::string& name) {
+std::optional<TopicPtr> TopicRegistry::reload(const std::string& name) {
   std::lock_guard write(write_mutex_);
-  auto topic = read_topic(name);
+  StoreError store_error = StoreError::kOk;
+  auto topic = read_topic(name, &store_error);
+  if (store_error != StoreError::kOk) return std::nullopt;
   std::unique_lock lock(mutex_);
   if (topic) {
     topics_[name] = topic;
@@ -125,10 +127,19 @@ TopicPtr TopicRegistry::reload(const std::string& name) {
   return topic;
 }
 
-std::shared_ptr<TopicInfo> TopicRegistry::read_topic(const std::string& name) const {
+std::shared_ptr<TopicInfo> TopicRegistry::read_topic(const std::string& name,
+                                                     StoreError* store_error) const {
   std::string topic_data, config_data;
-  if (store_.get(cluster::topic_path(name), topic_data) != StoreError::kOk) return nullptr;
-  store_.get(cluster::kTopicConfigsPath + "/" + name, config_data);
+  auto failed = [store_error](StoreError rc) {
+    if (rc == StoreError::kOk || rc == StoreError::kNoNode) return false;
+    if (store_error) *store_error = rc;
+    return true;
+  };
+  const StoreError topic_rc = store_.get(cluster::topic_path(name), topic_data);
+  if (failed(topic_rc) || topic_rc == StoreError::kNoNode) return nullptr;
+  // Without its config a topic would fall back to the defaults (retention, cleanup policy):
+  // an unreadable config is an unreadable topic.
+  if (failed(store_.get(cluster::kTopicConfigsPath + "/" + name, config_data))) return nullptr;
   auto topic = std::make_shared<TopicInfo>();
   topic->name = name;
   if (!parse_topic(topic_data, config_data, *topic)) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <shared_mutex>
 #include <string>
@@ -60,8 +61,9 @@ class TopicRegistry {
   ErrorCode load(std::string& error);
 
   // Re-reads one topic from the store (another broker created, changed or deleted it). Returns
-  // the topic as it is now, null if it is gone.
-  TopicPtr reload(const std::string& name);
+  // the topic as it is now, null if it is gone; nullopt if the store could not be read
+  // (connection loss), and then the registry keeps what it had: an outage deletes nothing.
+  std::optional<TopicPtr> reload(const std::string& name);
 
   // Validates and (unless validate_only) records a new topic, with the initial state of each
   // partition (the first live replica leads, the live replicas are the ISR). `assignment`, when
@@ -92,8 +94,10 @@ class TopicRegistry {
   TopicResult validate_new(const std::string& name, int32_t partitions, int16_t replication_factor,
                            const std::vector<std::vector<int32_t>>& assignment,
                            const TopicConfigs& configs) const;
-  // The topic as the store has it; null if it is missing or unreadable.
-  std::shared_ptr<TopicInfo> read_topic(const std::string& name) const;
+  // The topic as the store has it; null if it is missing or unreadable. `store_error`, if given,
+  // is set to the failure of a read that the store could not answer (not kNoNode).
+  std::shared_ptr<TopicInfo> read_topic(const std::string& name,
+                                        cluster::StoreError* store_error = nullptr) const;
   cluster::StoreError persist(const TopicInfo& topic, bool is_new, TopicResult& result,
                               int32_t first_new_partition);
 
