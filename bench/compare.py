@@ -6,7 +6,7 @@ on librdkafka); the others by their fastest native clients (bench/peers/). The m
 (fio, iperf3) are measured in the same run. Results: a table on stdout and
 build/bench/results.{json,md}. See docs/performance.md for how to read them.
 
-    bench/compare.py              # the whole suite, three runs a row (about 7 minutes)
+    bench/compare.py              # the whole suite, three runs a row (about 6 minutes)
     bench/compare.py --quick      # smaller runs, to check that everything works
     bench/compare.py --skip kafka --skip machine --skip rabbitmq
 

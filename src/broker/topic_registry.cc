@@ -130,16 +130,20 @@ std::optional<TopicPtr> TopicRegistry::reload(const std::string& name) {
 std::shared_ptr<TopicInfo> TopicRegistry::read_topic(const std::string& name,
                                                      StoreError* store_error) const {
   std::string topic_data, config_data;
-  auto failed = [store_error](StoreError rc) {
+  // A read the store could not answer (connection loss), as against a missing node.
+  auto unanswered = [store_error](StoreError rc) {
     if (rc == StoreError::kOk || rc == StoreError::kNoNode) return false;
     if (store_error) *store_error = rc;
     return true;
   };
   const StoreError topic_rc = store_.get(cluster::topic_path(name), topic_data);
-  if (failed(topic_rc) || topic_rc == StoreError::kNoNode) return nullptr;
+  if (topic_rc != StoreError::kOk) {
+    unanswered(topic_rc);
+    return nullptr;
+  }
   // Without its config a topic would fall back to the defaults (retention, cleanup policy):
-  // an unreadable config is an unreadable topic.
-  if (failed(store_.get(cluster::kTopicConfigsPath + "/" + name, config_data))) return nullptr;
+  // an unreadable config is an unreadable topic. A missing one means no overrides.
+  if (unanswered(store_.get(cluster::kTopicConfigsPath + "/" + name, config_data))) return nullptr;
   auto topic = std::make_shared<TopicInfo>();
   topic->name = name;
   if (!parse_topic(topic_data, config_data, *topic)) {
