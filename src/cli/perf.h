@@ -43,7 +43,8 @@ struct PerfE2eArgs {
   std::string topic;
   SendOptions send{10000, 100, 1000, "1", 0};
   double max_seconds = 120;
-  bool mock = false;  // both clients on librdkafka's mock cluster: the clients' own latency
+  double warmup_seconds = 1;  // at the measured rate, before the measured records
+  bool mock = false;          // both clients on librdkafka's mock cluster: the clients' own latency
   std::vector<std::string> properties;
 };
 

@@ -115,6 +115,10 @@ void add_e2e(CLI::App& perf, const GlobalOptions& options) {
   c->add_option("--max-seconds", args->max_seconds, "Give up after this long")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  c->add_option("--warmup-seconds", args->warmup_seconds,
+                "Send at the same rate for this long first, not measured")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   c->add_flag("--mock", args->mock,
               "Run both clients against librdkafka's mock cluster instead: their own latency");
   c->add_option("--property", args->properties,

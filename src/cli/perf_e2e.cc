@@ -1,9 +1,8 @@
 // gregor perf e2e: end-to-end latency, from the producer's send to the consumer's receipt, at a
 // fixed rate. One process runs both: a producer thread stamps each record's first 8 bytes with
 // the steady clock; the consumer, positioned at the log end before the first send, reads the
-// stamps back. Same clock, so no clock skew enters the numbers. A warm-up comes first: records
-// stamped -1 go out every 10 ms until the consumer has received one, so that the clients'
-// start-up (connections, the first fetch) is not counted as latency.
+// stamps back. Same clock, so no clock skew enters the numbers. Warm-up records (stamped -1)
+// come first, so that the clients' start-up is not counted as latency (produce_stamped).
 #include <fmt/format.h>
 
 #include <atomic>
@@ -35,8 +34,8 @@ int64_t nanos_now() {
 }
 
 // Every partition positioned at its current end, so that each record produced from now on is
-// read, whatever the time the consumer takes to start fetching.
-void assign_at_end(const Client& consumer, const std::string& topic_name) {
+// read, whatever the time the consumer takes to start fetching. Returns the partition count.
+int assign_at_end(const Client& consumer, const std::string& topic_name) {
   // Kept while `topic` is used: it points into the metadata.
   const auto metadata = consumer.metadata();
   const auto& topic = Client::topic(*metadata, topic_name);
@@ -49,6 +48,7 @@ void assign_at_end(const Client& consumer, const std::string& topic_name) {
   const auto err = rd_kafka_assign(consumer.handle(), list);
   rd_kafka_topic_partition_list_destroy(list);
   check(consumer, err, "assign");
+  return topic.partition_cnt;
 }
 
 // The producer's mock cluster, with `topic` (one partition) created in it: its bootstrap
@@ -61,50 +61,123 @@ std::string start_mock_topic(const Client& producer, const std::string& topic) {
   return rd_kafka_mock_cluster_bootstraps(cluster);
 }
 
-void send(rd_kafka_t* rk, const std::string& topic, std::string& value, int64_t stamp) {
-  std::memcpy(value.data(), &stamp, sizeof stamp);
-  void* data = value.data();
-  const size_t size = value.size();
-  while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()),
-                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(data, size),
-                           RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-    rd_kafka_poll(rk, 1);
+// Records that fell due together, enqueued with one call: librdkafka's per-call costs (topic
+// lookup, locks, two clock reads) were most of the producer thread's time at a million records a
+// second, one call per record.
+class Burst {
+ public:
+  Burst(rd_kafka_t* rk, const std::string& topic, int32_t partition, int record_size)
+      : rk_(rk),
+        rkt_(rd_kafka_topic_new(rk, topic.c_str(), nullptr)),
+        partition_(partition),
+        payloads_(kMaxBurst, perf_payload(std::max(record_size, 8))),
+        messages_(kMaxBurst) {
+    if (rkt_ == nullptr) throw CliError("topic handle: " + topic);
   }
-}
+  ~Burst() { rd_kafka_topic_destroy(rkt_); }
+  Burst(const Burst&) = delete;
+  Burst& operator=(const Burst&) = delete;
+
+  bool full() const { return size_ == kMaxBurst; }
+  void add(int64_t stamp) {
+    std::string& value = payloads_[size_];
+    std::memcpy(value.data(), &stamp, sizeof stamp);
+    messages_[size_] = rd_kafka_message_t{};
+    messages_[size_].payload = value.data();
+    messages_[size_].len = value.size();
+    ++size_;
+  }
+  // Enqueues every record added; those the full local queue refused go again once the client
+  // has made room.
+  void send() {
+    size_t left = size_;
+    while (left > 0) {
+      const int queued = rd_kafka_produce_batch(rkt_, partition_, RD_KAFKA_MSG_F_COPY,
+                                                messages_.data(), static_cast<int>(left));
+      if (static_cast<size_t>(queued) == left) break;
+      left = keep_refused(left);
+      rd_kafka_poll(rk_, 1);
+    }
+    size_ = 0;
+  }
+
+ private:
+  static constexpr size_t kMaxBurst = 256;
+
+  // Moves the refused messages to the front; how many there are.
+  size_t keep_refused(size_t count) {
+    size_t kept = 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (messages_[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      if (messages_[i].err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        throw CliError(std::string("cannot produce: ") + rd_kafka_err2str(messages_[i].err));
+      messages_[kept] = messages_[i];
+      messages_[kept].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+      ++kept;
+    }
+    return kept;
+  }
+
+  rd_kafka_t* rk_;
+  rd_kafka_topic_t* rkt_;
+  int32_t partition_;
+  std::vector<std::string> payloads_;
+  std::vector<rd_kafka_message_t> messages_;
+  size_t size_ = 0;
+};
 
 struct Signals {
-  std::atomic<bool> warmed_up{false};
+  std::atomic<bool> connected{false};       // the consumer has a record: both clients are up
+  std::atomic<int64_t> measured_since{-1};  // when the first measured record was sent
   std::atomic<bool> stop{false};
 };
 
-void produce_stamped(rd_kafka_t* rk, const PerfE2eArgs& args, const Signals& signals) {
-  std::string value = perf_payload(std::max(args.send.record_size, 8));
-  while (!signals.warmed_up && !signals.stop) {
-    send(rk, args.topic, value, -1);
+// Records stamped -1 (not measured) every 10 ms until the consumer has one, so that connecting
+// is not counted; then records at the measured rate: stamped -1 for `--warmup-seconds`, so that
+// the clients' ramp-up (their first buffers, queues and fetch sizes) is not counted either, and
+// then stamped with their send time.
+void produce_stamped(rd_kafka_t* rk, int32_t partition, const PerfE2eArgs& args, Signals& signals) {
+  Burst burst(rk, args.topic, partition, args.send.record_size);
+  while (!signals.connected && !signals.stop) {
+    burst.add(-1);
+    burst.send();
     rd_kafka_poll(rk, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   auto now = Clock::now();
+  const auto warm_until = now + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(args.warmup_seconds));
   Pacer pacer(args.send.throughput, now);
-  for (int64_t i = 0; i < args.send.records && !signals.stop; ++i) {
+  int64_t measured = 0;
+  for (int64_t sent = 0; measured < args.send.records && !signals.stop; ++sent) {
     // The clock is read once every few records and after each sleep: at a million records a
     // second, two reads per record were a tenth of the machine. A stamp is then a few
     // microseconds early at most, which can only overstate the latency.
-    if (i % kRecordsPerClockRead == 0) now = Clock::now();
+    if (sent % kRecordsPerClockRead == 0) now = Clock::now();
     // A sleep, however short: it overshoots by tens of microseconds, and the records that fall
     // due meanwhile go in one burst. Spinning instead would take a core from the broker and
     // the consumer on a small machine, and measure the contention it causes.
     if (const auto wait = pacer.due(now); wait > Clock::duration::zero()) {
+      burst.send();
+      rd_kafka_poll(rk, 0);  // delivery reports: nothing to do but drain them
       std::this_thread::sleep_for(wait);
       now = Clock::now();
     }
-    send(rk, args.topic, value, nanos_of(now));
-    if (i % 64 == 0) rd_kafka_poll(rk, 0);  // delivery reports: nothing to do but drain them
+    if (now < warm_until) {
+      burst.add(-1);
+    } else {
+      if (measured++ == 0) signals.measured_since = nanos_of(now);
+      burst.add(nanos_of(now));
+    }
+    if (burst.full()) {
+      burst.send();
+      rd_kafka_poll(rk, 0);
+    }
   }
+  burst.send();
   while (rd_kafka_outq_len(rk) > 0 && !signals.stop)
     rd_kafka_poll(rk, 50);
 }
-
 }  // namespace
 
 void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
@@ -127,10 +200,12 @@ void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
   if (args.mock) consumer_props["bootstrap.servers"] = start_mock_topic(producer, args.topic);
   Client consumer(options, Client::Kind::kConsumer, consumer_props);
   rd_kafka_poll_set_consumer(consumer.handle());
-  assign_at_end(consumer, args.topic);
+  // One partition: named, so that librdkafka looks it up once a burst, not once a record.
+  const int32_t partition = assign_at_end(consumer, args.topic) == 1 ? 0 : RD_KAFKA_PARTITION_UA;
 
   Signals signals;
-  std::thread sender(produce_stamped, producer.handle(), std::cref(args), std::cref(signals));
+  std::thread sender(produce_stamped, producer.handle(), partition, std::cref(args),
+                     std::ref(signals));
   LatencyHistogram latency;
   int64_t received = 0;
   int64_t bytes = 0;
@@ -139,7 +214,6 @@ void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(args.max_seconds));
   auto last_print = start;
-  auto measured_from = start;
   int64_t printed = 0;
   // Batches from the consumer queue, the clock read once a batch: at high rates a per-record
   // poll and clock read would make the consumer, not the broker, what delays the records.
@@ -156,7 +230,7 @@ void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
         int64_t stamp;
         std::memcpy(&stamp, message->payload, sizeof stamp);
         if (stamp < 0) {
-          if (!signals.warmed_up.exchange(true)) measured_from = Clock::now();
+          signals.connected = true;
         } else if (received < args.send.records) {
           latency.record((arrived - stamp) / 1000);
           ++received;
@@ -182,7 +256,7 @@ void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
     throw CliError(fmt::format("only {} of {} records arrived within {} s", received,
                                args.send.records, args.max_seconds));
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - measured_from).count();
+  const double seconds = (nanos_now() - signals.measured_since) / 1e9;
   print_summary({"e2e", received, bytes, 0, seconds, &latency}, options.output, std::cout);
 }
 
