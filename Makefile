@@ -7,7 +7,7 @@ BUILD_DIR ?= build
 PYTHON ?= /usr/bin/python3
 CONFIG ?= config/server.properties
 
-.PHONY: all build deps configure run test unit-test zookeeper-test system-test bench format clean
+.PHONY: all build deps configure run test unit-test zookeeper-test system-test bench bench-cluster format clean
 
 all: build
 
@@ -42,6 +42,10 @@ system-test: build
 # needs on first use, then runs for a few minutes. BENCH_ARGS=--quick for a short check.
 bench: deps build
 	$(PYTHON) bench/compare.py $(BENCH_ARGS)
+
+# Three brokers and ZooKeeper on this machine, replication factor 3 (about a minute).
+bench-cluster: deps build
+	$(PYTHON) bench/cluster.py $(BENCH_ARGS)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
