@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -129,7 +130,8 @@ class Burst {
 struct Signals {
   std::atomic<bool> connected{false};       // the consumer has a record: both clients are up
   std::atomic<int64_t> measured_since{-1};  // when the first measured record was sent
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false};            // set by either side: the run is over
+  std::string send_error;                   // why the sender stopped; read after it is joined
 };
 
 // Records stamped -1 (not measured) every 10 ms until the consumer has one, so that connecting
@@ -178,6 +180,16 @@ void produce_stamped(rd_kafka_t* rk, int32_t partition, const PerfE2eArgs& args,
   while (rd_kafka_outq_len(rk) > 0 && !signals.stop)
     rd_kafka_poll(rk, 50);
 }
+
+// The sender thread: a record the client refuses ends the run, with the reason for the caller.
+void send_until_done(rd_kafka_t* rk, int32_t partition, const PerfE2eArgs& args, Signals& signals) {
+  try {
+    produce_stamped(rk, partition, args, signals);
+  } catch (const std::exception& e) {
+    signals.send_error = e.what();
+    signals.stop = true;
+  }
+}
 }  // namespace
 
 void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
@@ -204,7 +216,7 @@ void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
   const int32_t partition = assign_at_end(consumer, args.topic) == 1 ? 0 : RD_KAFKA_PARTITION_UA;
 
   Signals signals;
-  std::thread sender(produce_stamped, producer.handle(), partition, std::cref(args),
+  std::thread sender(send_until_done, producer.handle(), partition, std::cref(args),
                      std::ref(signals));
   LatencyHistogram latency;
   int64_t received = 0;
@@ -219,7 +231,8 @@ void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
   // poll and clock read would make the consumer, not the broker, what delays the records.
   rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer.handle());
   std::vector<rd_kafka_message_t*> batch(kPollBatch);
-  while (received < args.send.records && Clock::now() < deadline && error.empty()) {
+  while (received < args.send.records && Clock::now() < deadline && error.empty() &&
+         !signals.stop) {
     const size_t got = poll_messages(consumer.handle(), queue, batch, 100);
     const int64_t arrived = nanos_now();
     for (size_t i = 0; i < got; ++i) {
@@ -251,6 +264,7 @@ void run_perf_e2e(const GlobalOptions& options, const PerfE2eArgs& args) {
   signals.stop = true;
   sender.join();
   rd_kafka_consumer_close(consumer.handle());
+  if (!signals.send_error.empty()) throw CliError("produce failed: " + signals.send_error);
   if (!error.empty()) throw CliError("consume failed: " + error);
   if (received < args.send.records) {
     throw CliError(fmt::format("only {} of {} records arrived within {} s", received,

@@ -72,6 +72,11 @@ def test_mock_cluster_needs_no_broker():
     summary = json.loads(e2e.stdout)
     assert (summary["kind"], summary["records"]) == ("e2e", 2000)
     assert 0 <= summary["latency_ms"]["p50"] <= summary["latency_ms"]["max"]
+    # A record the client refuses ends the run with one line, not a crash of the sender thread.
+    oversize = run_cli(["--bootstrap-server", "127.0.0.1:1", "perf", "e2e", "mock-topic", "--mock",
+                        "--records", "10", "--record-size", "2000000"], timeout=60)
+    assert oversize.returncode == 1, oversize.stderr
+    assert oversize.stderr == "error: produce failed: cannot produce: Broker: Message size too large\n"
 
 
 def test_errors_are_one_line(broker):
