@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/backoff.h"
 #include "common/thread_name.h"
 #include "net/broker_client.h"
 #include "protocol/messages/fetch.h"
@@ -61,7 +62,9 @@ class ReplicaFetchers::Fetcher {
   void add(std::shared_ptr<Partition> partition, int32_t epoch) {
     std::lock_guard lock(mu_);
     Key key{partition->topic(), partition->index()};
-    partitions_[key] = Entry{std::move(partition), epoch, Clock::time_point{}};
+    partitions_.insert_or_assign(
+        key, Entry{std::move(partition), epoch, Clock::time_point{},
+                   Backoff(kFirstBackoff, std::chrono::milliseconds(options_.backoff_ms))});
     wake_.notify_all();
   }
 
@@ -101,7 +104,17 @@ class ReplicaFetchers::Fetcher {
     std::shared_ptr<Partition> partition;
     int32_t epoch = 0;
     Clock::time_point backoff_until;
+    Backoff backoff;
   };
+
+  // A partition's first error is most often a race that ends within milliseconds: a leader
+  // that does not know yet that it leads a partition just created or moved. So its pause
+  // starts short and doubles with each error in a row, up to replica.fetch.backoff.ms.
+  static constexpr std::chrono::milliseconds kFirstBackoff{50};
+
+  static void back_off(Entry& entry) {
+    entry.backoff_until = Clock::now() + entry.backoff.failed();
+  }
 
   void run() {
     while (true) {
@@ -208,7 +221,7 @@ class ReplicaFetchers::Fetcher {
     if (error != ErrorCode::kNone) {
       spdlog::warn("replica fetcher: {}-{} from broker {}: {}", partition.topic(),
                    partition.index(), leader_, error_name(error));
-      entry.backoff_until = Clock::now() + std::chrono::milliseconds(options_.backoff_ms);
+      back_off(entry);
       return;
     }
     if (data.diverging_epoch.epoch >= 0 || data.diverging_epoch.end_offset >= 0) {
@@ -218,6 +231,7 @@ class ReplicaFetchers::Fetcher {
                    partition.topic(), partition.index(), leader_, data.diverging_epoch.epoch,
                    data.diverging_epoch.end_offset, partition.log().log_end_offset(), offset);
       partition.truncate_to(offset);
+      entry.backoff.succeeded();
       return;
     }
     if (data.records.size() > 0) {
@@ -230,7 +244,7 @@ class ReplicaFetchers::Fetcher {
         spdlog::error("replica fetcher: {}-{}: cannot append at {}: {}", partition.topic(),
                       partition.index(), partition.log().log_end_offset(),
                       error_name(appended.error));
-        entry.backoff_until = Clock::now() + std::chrono::milliseconds(options_.backoff_ms);
+        back_off(entry);
         return;
       }
     }
@@ -240,6 +254,7 @@ class ReplicaFetchers::Fetcher {
       log.advance_log_start_offset(data.log_start_offset);  // DeleteRecords or retention
     }
     partition.follower_high_watermark(data.high_watermark);
+    entry.backoff.succeeded();
   }
 
   const Options& options_;
