@@ -143,6 +143,10 @@ class Broker:
         self.stop(sig)
         return self.start()
 
+    def stderr_paths(self) -> list[Path]:
+        """The output of each start, in order."""
+        return list(self._stderr_paths)
+
     def stderr_text(self, current_only: bool = False, limit: int = 20000) -> str:
         paths = self._stderr_paths[-1:] if current_only else self._stderr_paths
         parts = []
@@ -173,10 +177,18 @@ class Broker:
         return f"Broker({self.bootstrap}, pid={self.proc.pid if self.proc else None})"
 
 
+# The brokers and ZooKeeper servers of the tests running now: a failing test's report shows
+# their logs (pytest_runtest_makereport), which are gone with the temp dir of a CI clone.
+_LIVE_FACTORIES: list["BrokerFactory"] = []
+_LIVE_ZOOKEEPERS: list[zookeeper_server.ZooKeeperServer] = []
+LOG_TAIL_CHARS = 6000
+
+
 class BrokerFactory:
     def __init__(self, base: Path):
         self.base = base
         self.brokers: list[Broker] = []
+        _LIVE_FACTORIES.append(self)
 
     def __call__(self, overrides: dict | None = None, start: bool = True, name: str | None = None) -> Broker:
         b = Broker(self.base / (name or f"broker{len(self.brokers)}"), overrides)
@@ -186,12 +198,30 @@ class BrokerFactory:
         return b
 
     def cleanup(self) -> None:
+        if self in _LIVE_FACTORIES:
+            _LIVE_FACTORIES.remove(self)
         for b in self.brokers:
             try:
                 b.stop(signal.SIGTERM, timeout=10)
             except Exception:
                 if b.proc is not None and b.proc.poll() is None:
                     os.kill(b.proc.pid, signal.SIGKILL)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report carries the logs of the brokers and ZooKeeper it ran against."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed or report.when == "teardown":
+        return
+    for factory in _LIVE_FACTORIES:
+        for b in factory.brokers:
+            for path in b.stderr_paths():
+                tail = path.read_text(errors="replace")[-LOG_TAIL_CHARS:] if path.exists() else ""
+                report.sections.append((f"{b.workdir.name}/{path.name}", tail))
+    for server in _LIVE_ZOOKEEPERS:
+        report.sections.append(("zookeeper log", server.log()))
 
 
 def _marker_overrides(request) -> dict:
@@ -237,9 +267,11 @@ def zookeeper(tmp_path):
     if not zookeeper_server.installed():
         pytest.skip("ZooKeeper is not installed (apt-get install zookeeper)")
     server = zookeeper_server.ZooKeeperServer(tmp_path / "zookeeper")
+    _LIVE_ZOOKEEPERS.append(server)
     try:
         yield server.start()
     finally:
+        _LIVE_ZOOKEEPERS.remove(server)
         server.stop()
 
 
