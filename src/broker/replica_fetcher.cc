@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -66,6 +67,13 @@ class ReplicaFetchers::Fetcher {
         key, Entry{std::move(partition), epoch, Clock::time_point{},
                    Backoff(kFirstBackoff, std::chrono::milliseconds(options_.backoff_ms))});
     wake_.notify_all();
+    if (in_flight_) {
+      // The fetch in flight lacks this partition and may be parked at the leader for up to
+      // replica.fetch.wait.max.ms. An answer due soon is still worth its records; one that is
+      // not, is parked: stop waiting for it and send a fetch that asks for this partition too.
+      hurried_ = true;
+      client_.give_up_at(std::max(Clock::now(), sent_at_ + kParkedAfter));
+    }
   }
 
   // Returns once no response for `partition` is being handled any more.
@@ -111,6 +119,9 @@ class ReplicaFetchers::Fetcher {
   // that does not know yet that it leads a partition just created or moved. So its pause
   // starts short and doubles with each error in a row, up to replica.fetch.backoff.ms.
   static constexpr std::chrono::milliseconds kFirstBackoff{50};
+  // A leader answers a fetch it can serve within milliseconds; one not answered by then is
+  // parked until records come or replica.fetch.wait.max.ms passes.
+  static constexpr std::chrono::milliseconds kParkedAfter{50};
 
   static void back_off(Entry& entry) {
     entry.backoff_until = Clock::now() + entry.backoff.failed();
@@ -125,6 +136,9 @@ class ReplicaFetchers::Fetcher {
         if (reconnect_) client_.close();
         reconnect_ = false;
         request = build_request();
+        in_flight_ = !request.topics.empty();
+        sent_at_ = Clock::now();
+        client_.give_up_at(Clock::time_point::max());
       }
       if (request.topics.empty()) {
         // Every partition is throttled: wait for the quota, not for a wake-up.
@@ -133,18 +147,23 @@ class ReplicaFetchers::Fetcher {
       }
       std::string error;
       FetchResponse response;
-      if (!ensure_connected(error) ||
-          !client_.call(
-              FetchRequest::kApiKey, kFetchVersion, request, response,
-              std::chrono::milliseconds(options_.wait_max_ms + options_.socket_timeout_ms),
-              error) ||
-          response.error_code != 0) {
+      const bool answered =
+          ensure_connected(error) &&
+          client_.call(FetchRequest::kApiKey, kFetchVersion, request, response,
+                       std::chrono::milliseconds(options_.wait_max_ms + options_.socket_timeout_ms),
+                       error) &&
+          response.error_code == 0;
+      std::lock_guard lock(mu_);
+      in_flight_ = false;
+      // Given up for a partition added meanwhile: fetch again at once (a real failure shows in
+      // that fetch too).
+      if (std::exchange(hurried_, false) && !answered) continue;
+      if (!answered) {
         if (error.empty()) error = "error " + std::to_string(response.error_code);
         spdlog::warn("replica fetcher: fetch from broker {} failed: {}", leader_, error);
         back_off_all();
         continue;
       }
-      std::lock_guard lock(mu_);
       for (auto& topic : response.responses) {
         for (auto& data : topic.partitions) {
           auto it = partitions_.find(Key{topic.topic, data.partition_index});
@@ -178,8 +197,12 @@ class ReplicaFetchers::Fetcher {
     request.max_bytes = options_.response_max_bytes;
     const auto now = Clock::now();
     const bool over_quota = quota_.exceeded();
+    auto first_back = Clock::time_point::max();  // when a partition left out may be fetched
     for (const auto& [key, entry] : partitions_) {
-      if (entry.backoff_until > now) continue;
+      if (entry.backoff_until > now) {
+        first_back = std::min(first_back, entry.backoff_until);
+        continue;
+      }
       if (over_quota && entry.partition->follower_throttled()) continue;
       if (request.topics.empty() || request.topics.back().topic != key.first) {
         request.topics.emplace_back().topic = key.first;
@@ -192,6 +215,11 @@ class ReplicaFetchers::Fetcher {
       want.last_fetched_epoch = log.latest_epoch();
       want.log_start_offset = log.log_start_offset();
       want.partition_max_bytes = options_.partition_max_bytes;
+    }
+    // The leader parks this fetch no longer than a partition left out pauses.
+    if (first_back != Clock::time_point::max()) {
+      const auto pause = std::chrono::ceil<std::chrono::milliseconds>(first_back - now).count();
+      request.max_wait_ms = static_cast<int32_t>(std::min<int64_t>(request.max_wait_ms, pause));
     }
     return request;
   }
@@ -207,8 +235,8 @@ class ReplicaFetchers::Fetcher {
                            std::chrono::milliseconds(options_.socket_timeout_ms), error);
   }
 
+  // Under mu_.
   void back_off_all() {
-    std::lock_guard lock(mu_);
     const auto until = Clock::now() + std::chrono::milliseconds(options_.backoff_ms);
     for (auto& [_, entry] : partitions_)
       entry.backoff_until = until;
@@ -267,6 +295,9 @@ class ReplicaFetchers::Fetcher {
   std::map<Key, Entry> partitions_;
   bool stopping_ = false;
   bool reconnect_ = false;
+  bool in_flight_ = false;  // a fetch is being sent or waited for
+  bool hurried_ = false;    // ...and a partition was added since it was built
+  Clock::time_point sent_at_;
   std::thread thread_;
 };
 

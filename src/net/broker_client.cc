@@ -19,22 +19,24 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-enum class Wait { kReady, kTimeout, kInterrupted, kError };
+enum class Wait { kReady, kTimeout, kInterrupted, kNudged, kGaveUp, kError };
 
 int remaining_ms(Clock::time_point deadline) {
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
   return static_cast<int>(std::max<int64_t>(0, left.count()));
 }
 
-// Waits until `fd` is ready for `events`, the deadline passes or `wakeup` becomes readable.
-Wait wait_for(int fd, short events, int wakeup, Clock::time_point deadline) {
-  pollfd polled[2] = {{fd, events, 0}, {wakeup, POLLIN, 0}};
+// Waits until `fd` is ready for `events`, the deadline passes, or `wakeup` or `nudge` (-1: none)
+// becomes readable.
+Wait wait_for(int fd, short events, int wakeup, int nudge, Clock::time_point deadline) {
+  pollfd polled[3] = {{fd, events, 0}, {wakeup, POLLIN, 0}, {nudge, POLLIN, 0}};
   int rc = 0;
   do {
-    rc = ::poll(polled, 2, remaining_ms(deadline));
+    rc = ::poll(polled, 3, remaining_ms(deadline));
   } while (rc < 0 && errno == EINTR);
   if (rc < 0) return Wait::kError;
   if (polled[1].revents != 0) return Wait::kInterrupted;
+  if (polled[2].revents != 0) return Wait::kNudged;
   if (rc == 0) return Wait::kTimeout;
   return Wait::kReady;  // POLLERR/POLLHUP too: the send or recv that follows reports them
 }
@@ -45,6 +47,8 @@ std::string wait_error(Wait result, const char* what) {
       return std::string("timed out ") + what;
     case Wait::kInterrupted:
       return std::string("interrupted ") + what;
+    case Wait::kGaveUp:
+      return std::string("gave up ") + what;
     default:
       return std::string("poll failed ") + what + ": " + std::strerror(errno);
   }
@@ -63,7 +67,7 @@ int connect_one(const addrinfo& address, int wakeup, Clock::time_point deadline,
   if (::connect(fd, address.ai_addr, address.ai_addrlen) != 0) {
     if (errno != EINPROGRESS) {
       status = errno;
-    } else if (const Wait result = wait_for(fd, POLLOUT, wakeup, deadline);
+    } else if (const Wait result = wait_for(fd, POLLOUT, wakeup, -1, deadline);
                result != Wait::kReady) {
       error = wait_error(result, "connecting");
       ::close(fd);
@@ -86,11 +90,14 @@ int connect_one(const addrinfo& address, int wakeup, Clock::time_point deadline,
 }  // namespace
 
 BrokerClient::BrokerClient(std::string client_id)
-    : client_id_(std::move(client_id)), wakeup_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+    : client_id_(std::move(client_id)),
+      wakeup_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      nudge_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 BrokerClient::~BrokerClient() {
   close();
   if (wakeup_ >= 0) ::close(wakeup_);
+  if (nudge_ >= 0) ::close(nudge_);
 }
 
 void BrokerClient::close() {
@@ -105,6 +112,31 @@ void BrokerClient::interrupt() {
   [[maybe_unused]] const ssize_t written = ::write(wakeup_, &one, sizeof one);
 }
 
+void BrokerClient::give_up_at(Clock::time_point when) {
+  give_up_at_ = when.time_since_epoch().count();
+  const uint64_t one = 1;
+  // Read back by wait(), which then looks at the new moment.
+  [[maybe_unused]] const ssize_t written = ::write(nudge_, &one, sizeof one);
+}
+
+bool BrokerClient::wait(short events, Clock::time_point deadline, const char* what,
+                        std::string& error) {
+  while (true) {
+    const Clock::time_point give_up{Clock::duration(give_up_at_.load())};
+    const bool giving_up = give_up < deadline;
+    if (giving_up && Clock::now() >= give_up) return fail(wait_error(Wait::kGaveUp, what), error);
+    const Wait result = wait_for(socket_, events, wakeup_, nudge_, giving_up ? give_up : deadline);
+    if (result == Wait::kReady) return true;
+    if (result == Wait::kNudged) {
+      uint64_t count = 0;
+      [[maybe_unused]] const ssize_t read = ::read(nudge_, &count, sizeof count);
+      continue;
+    }
+    if (result == Wait::kTimeout && giving_up) continue;  // gives up at the top
+    return fail(wait_error(result, what), error);
+  }
+}
+
 bool BrokerClient::fail(std::string message, std::string& error) {
   close();
   error = std::move(message);
@@ -115,7 +147,7 @@ bool BrokerClient::connect(const std::string& host, int32_t port, std::chrono::m
                            std::string& error) {
   close();
   const std::string where = host + ":" + std::to_string(port);
-  if (wakeup_ < 0) return fail("connect to " + where + ": no eventfd for interrupt()", error);
+  if (wakeup_ < 0 || nudge_ < 0) return fail("connect to " + where + ": no eventfd", error);
   if (interrupted_) return fail("connect to " + where + ": interrupted", error);
   const auto deadline = Clock::now() + timeout;
   addrinfo hints{};
@@ -197,9 +229,7 @@ bool BrokerClient::decoded(const protocol::Reader& in, int16_t api_key, int16_t 
 bool BrokerClient::send_all(const uint8_t* data, size_t size, Clock::time_point deadline,
                             std::string& error) {
   while (size > 0) {
-    if (const Wait result = wait_for(socket_, POLLOUT, wakeup_, deadline); result != Wait::kReady) {
-      return fail(wait_error(result, "sending the request"), error);
-    }
+    if (!wait(POLLOUT, deadline, "sending the request", error)) return false;
     const ssize_t sent = ::send(socket_, data, size, MSG_NOSIGNAL);
     if (sent < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (sent < 0) return fail(std::string("send: ") + std::strerror(errno), error);
@@ -212,9 +242,7 @@ bool BrokerClient::send_all(const uint8_t* data, size_t size, Clock::time_point 
 bool BrokerClient::receive_all(uint8_t* data, size_t size, Clock::time_point deadline,
                                std::string& error) {
   while (size > 0) {
-    if (const Wait result = wait_for(socket_, POLLIN, wakeup_, deadline); result != Wait::kReady) {
-      return fail(wait_error(result, "waiting for the response"), error);
-    }
+    if (!wait(POLLIN, deadline, "waiting for the response", error)) return false;
     const ssize_t received = ::recv(socket_, data, size, 0);
     if (received < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (received < 0) return fail(std::string("recv: ") + std::strerror(errno), error);

@@ -12,9 +12,11 @@
 // Every failure (I/O error, timeout, wrong correlation id, malformed response) closes the
 // connection: the next call needs a new connect(). interrupt(), from any thread, makes a blocked
 // connect()/call() return false at once, and every later one too: it is for shutdown.
+// give_up_at(), from any thread, sets a moment at which calls stop waiting: for a request that
+// has become pointless (a fetch parked at the leader that lacks a new partition).
 //
-// Owned by one thread; only interrupt() may be called from another. The bodies are the generated
-// message structs; this class only frames them and moves bytes (in broker_client.cc).
+// Owned by one thread; only interrupt() and give_up_at() may be called from another. The bodies
+// are the generated message structs; this class only frames them and moves bytes.
 #pragma once
 
 #include <atomic>
@@ -53,6 +55,10 @@ class BrokerClient {
   // From another thread: makes a blocked connect()/call() return false promptly, and every later
   // one at once (shutdown).
   void interrupt();
+  // From another thread: the call in flight and every later one stop waiting at `when` (at once
+  // when it has passed) and fail with "gave up ...", closing the connection, until another
+  // moment is set. time_point::max() lifts it.
+  void give_up_at(std::chrono::steady_clock::time_point when);
 
   // The largest response accepted; a bigger size prefix is taken for garbage.
   static constexpr int32_t kMaxResponseBytes = 256 << 20;
@@ -71,6 +77,10 @@ class BrokerClient {
                 std::string& error);
   // Checks that decoding consumed the body exactly; closes the connection when it did not.
   bool decoded(const protocol::Reader& in, int16_t api_key, int16_t version, std::string& error);
+  // Waits until the socket is ready for `events`. Else closes the connection and returns false
+  // with `error` ("timed out <what>", "gave up <what>", ...).
+  bool wait(short events, std::chrono::steady_clock::time_point deadline, const char* what,
+            std::string& error);
   bool send_all(const uint8_t* data, size_t size, std::chrono::steady_clock::time_point deadline,
                 std::string& error);
   bool receive_all(uint8_t* data, size_t size, std::chrono::steady_clock::time_point deadline,
@@ -82,6 +92,9 @@ class BrokerClient {
   int socket_ = -1;
   int wakeup_ = -1;  // an eventfd, readable once interrupt() has been called
   std::atomic<bool> interrupted_{false};
+  int nudge_ = -1;  // an eventfd, readable when give_up_at() changed the moment
+  std::atomic<std::chrono::steady_clock::rep> give_up_at_{
+      std::chrono::steady_clock::time_point::max().time_since_epoch().count()};
   int32_t next_correlation_id_ = 1;
   std::vector<uint8_t> response_;
 };

@@ -283,6 +283,46 @@ TEST(BrokerClient, InterruptEndsABlockedCallAndEveryLaterOne) {
   EXPECT_EQ(error, "connect to 127.0.0.1:" + std::to_string(broker.port()) + ": interrupted");
 }
 
+TEST(BrokerClient, GivesUpAtTheMomentSetUntilItIsLifted) {
+  FakeBroker broker([](const auto&, auto&) { return std::optional<Reply>(); });
+  BrokerClient client("follower-2");
+  std::string error;
+  ASSERT_TRUE(client.connect("127.0.0.1", broker.port(), 5s, error)) << error;
+  std::thread hurrier([&] {
+    for (int tries = 0; tries < 10000 && broker.requests() == 0; ++tries) {
+      std::this_thread::sleep_for(1ms);
+    }
+    client.give_up_at(std::chrono::steady_clock::now() + 20ms);
+  });
+  ApiVersionsResponse response;
+  // The 60 s timeout only bounds the test: the moment set ends the wait.
+  EXPECT_FALSE(
+      client.call(ApiVersionsRequest::kApiKey, 3, ApiVersionsRequest{}, response, 60s, error));
+  hurrier.join();
+  EXPECT_EQ(error, "gave up waiting for the response");
+  EXPECT_FALSE(client.connected());
+
+  // A moment already past ends the next call before it sends; max() takes it back.
+  const auto answering = [](const protocol::RequestHeader& header, auto&) {
+    return std::optional<Reply>(
+        Reply{response_frame(header.correlation_id, header.api_version, some_api_versions())});
+  };
+  FakeBroker second(answering);
+  ASSERT_TRUE(client.connect("127.0.0.1", second.port(), 5s, error)) << error;
+  EXPECT_FALSE(
+      client.call(ApiVersionsRequest::kApiKey, 3, ApiVersionsRequest{}, response, 60s, error));
+  EXPECT_EQ(error, "gave up sending the request");
+  EXPECT_EQ(second.requests(), 0);
+  client.give_up_at(std::chrono::steady_clock::time_point::max());
+  FakeBroker third(answering);  // a fake broker serves one connection
+  ASSERT_TRUE(client.connect("127.0.0.1", third.port(), 5s, error)) << error;
+  EXPECT_TRUE(
+      client.call(ApiVersionsRequest::kApiKey, 3, ApiVersionsRequest{}, response, 60s, error))
+      << error;
+  EXPECT_EQ(response.api_keys.size(), 2u);
+  client.close();  // before `third` goes: it serves until its client leaves
+}
+
 TEST(BrokerClient, ReportsARefusedConnection) {
   int32_t port = 0;
   {

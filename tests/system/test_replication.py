@@ -3,7 +3,10 @@ acks=all with min.insync.replicas, and failover to an in-sync follower."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+import pytest
 
 from systest_helpers import (admin_client, consume_partition, create_topic, make_producer,
                              unique_topic, wait_for)
@@ -141,3 +144,29 @@ def test_restarted_broker_catches_up_and_rejoins(cluster3):
              f"broker {follower} leading")
     got = consume_partition(cluster3.brokers[follower].bootstrap, topic, 0, expected=len(values))
     assert [m.value() for m in got] == values
+
+
+# Followers' fetches park at the leader for up to replica.fetch.wait.max.ms: longer here than the
+# produce may wait, so only a follower that stops waiting for its parked fetch when it is given a
+# new partition to follow lets the acks=all records below through.
+@pytest.mark.broker_config({"replica.fetch.wait.max.ms": "60000",
+                            "replica.lag.time.max.ms": "120000"})
+def test_followers_fetch_a_new_partition_while_their_fetch_is_parked(cluster3):
+    bootstrap = cluster3.bootstrap_servers()
+    first = unique_topic("parked")
+    create_topic(bootstrap, first, partitions=1, replication_factor=3)
+    partitions_of(bootstrap, first)
+    assert produce_all(bootstrap, first, [b"parks the followers"]) == [None]
+    # Acknowledged: both followers have the record, and their next fetches wait at its leader.
+    time.sleep(0.5)
+
+    second = unique_topic("new")
+    create_topic(bootstrap, second, partitions=3, replication_factor=3)
+    assert sorted(leader for leader, _, _ in partitions_of(bootstrap, second).values()) == [1, 2, 3]
+    for partition in range(3):
+        errors = produce_all(bootstrap, second, [f"p{partition}".encode()], partition=partition,
+                             **{"message.timeout.ms": 20000})
+        assert errors == [None], f"partition {partition}: {errors}"
+    for partition in range(3):
+        got = consume_partition(bootstrap, second, partition, expected=1)
+        assert [m.value() for m in got] == [f"p{partition}".encode()]
