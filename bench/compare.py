@@ -52,7 +52,7 @@ class System:
     name = ""
     producer_flags: list[str] = []
     consumer_flags: list[str] = []
-    durability = ""
+    durability: dict[str, str] = {}
 
     def __init__(self, bootstrap: str):
         self.bootstrap = bootstrap
@@ -182,9 +182,9 @@ class Suite:
         return name
 
     def record(self, workload: str, system: System | Peer, result: dict, acks: str = "1") -> None:
-        durability = system.durability if isinstance(system, Peer) else system.durability.get(acks, "")
+        durability = system.durability.get(acks, "")
         row = {"workload": workload, "system": system.name, "durability": durability, **result}
-        if not isinstance(system, Peer):
+        if not isinstance(system, Peer) or acks != "1":  # a peer's own default needs no label
             row["acks"] = f"acks={acks}"
         self.rows.append(row)
         latency = result.get("latency_ms", {})
@@ -261,7 +261,8 @@ class Suite:
 
     def peer_workloads(self, peer: Peer) -> None:
         """The workloads that mean the same for a peer: one producer of 100 B and of 1 KiB records
-        acknowledged once stored, and a consumer reading the 100 B backlog. A third of Gregor's
+        acknowledged once stored, and a consumer reading the 100 B backlog; for a peer that can
+        fsync before it acknowledges (Redis), 100 B acknowledged once fsync'd. A third of Gregor's
         records: the peers are slower, and their rates settle within that. Each produce run
         writes a stream of its own (the NATS driver numbers acknowledgements by the stream's
         sequence); the consumer reads the first one."""
@@ -275,6 +276,10 @@ class Suite:
 
         self.measure("100 B, 1 producer, acks=1", [(peer, partial(produce, n, 100))])
         backlog = written[0] if written else self.peer_topic()
+        if "all" in peer.durability:
+            peer.fsync_each(True)
+            self.measure("100 B, 1 producer, acks=all (fsync)", [(peer, partial(produce, n, 100))], "all")
+            peer.fsync_each(False)
         self.measure("1 KiB, 1 producer, acks=1", [(peer, partial(produce, n // 4, 1024))])
         self.measure("consumer catch-up, 100 B backlog", [(peer, partial(peer.drive, "consume", backlog, n))])
 

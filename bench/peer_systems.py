@@ -34,7 +34,9 @@ class Peer:
     name = ""
     driver = ""
     window = 5000  # records in flight (or per fetch) for the driver
-    durability = ""
+    # What an acknowledgement means: "1", stored as the server stores by default; "all", once on
+    # disk (fsync'd), for the peers that can be told to (fsync_each).
+    durability: dict[str, str] = {}
 
     def __init__(self, build: Path, port: int):
         self.binary = build / "bin" / self.driver
@@ -45,6 +47,10 @@ class Peer:
                    "--records", str(records), "--record-size", str(record_size),
                    "--window", str(self.window)], timeout=600)
         return json.loads(out)
+
+    def fsync_each(self, on: bool) -> None:
+        """Acknowledges only what is fsync'd from now on (on) or as by default (off)."""
+        raise NotImplementedError(f"{self.name} cannot fsync before acknowledging")
 
 
 def serve(stack: ExitStack, log_path: Path, command) -> int:
@@ -59,22 +65,31 @@ class Redis(Peer):
     name = "Redis Streams"
     driver = "peer_redis"
     window = 1000  # XADDs per pipelined round trip
-    durability = ("XADD answered once in the append-only file's buffer, written to the file within "
-                  "the event loop, fsync'd once a second (appendfsync everysec): a Redis crash loses "
-                  "nothing, a power loss up to about a second")
+    durability = {
+        "1": ("XADD answered once in the append-only file's buffer, written to the file within the "
+              "event loop, fsync'd once a second (appendfsync everysec): a Redis crash loses "
+              "nothing, a power loss up to about a second"),
+        "all": ("XADD answered once the append-only file is fsync'd (appendfsync always: one fsync "
+                "for all the commands of an event-loop turn, such as a pipelined round trip)"),
+    }
 
     def __init__(self, build: Path, workdir: Path, stack: ExitStack):
         super().__init__(build, serve(stack, workdir / "redis.log", lambda port: [
             "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
             "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"]))
 
+    def fsync_each(self, on: bool) -> None:
+        run(["redis-cli", "-p", str(self.port), "config", "set", "appendfsync",
+             "always" if on else "everysec"], timeout=30)
+
 
 class NatsJetStream(Peer):
     name = "NATS JetStream"
     driver = "peer_nats"
-    durability = ("PubAck once the message is in the stream's file store (the page cache); the "
-                  "server forces an fsync only every few minutes: a power loss can lose acknowledged "
-                  "messages")
+    # nats-server 2.9 has no setting that fsyncs each write (sync_interval came with 2.10).
+    durability = {"1": ("PubAck once the message is in the stream's file store (the page cache); the "
+                        "server forces an fsync only every few minutes: a power loss can lose "
+                        "acknowledged messages")}
 
     def __init__(self, build: Path, workdir: Path, stack: ExitStack):
         super().__init__(build, serve(stack, workdir / "nats.log", lambda port: [
@@ -116,7 +131,7 @@ class RabbitStreamQueue(Peer):
 
     def __init__(self, build: Path, port: int, name: str, driver: str, confirm: str):
         self.name, self.driver = name, driver
-        self.durability = f"{RABBIT_STREAM_DURABILITY} ({confirm})"
+        self.durability = {"1": f"{RABBIT_STREAM_DURABILITY} ({confirm})"}
         super().__init__(build, port)
 
 
