@@ -81,6 +81,7 @@ bool LogManager::open_dir(size_t index, const LogConfig& defaults, std::string& 
   const bool marker_present = ::access(marker.c_str(), F_OK) == 0;
   const bool clean = marker_present && recovery.status == CheckpointStatus::kOk;
   std::error_code ec;
+  size_t loaded = 0;
   for (const auto& entry : fs::directory_iterator(dir.path, ec)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_directory(ec)) continue;
@@ -104,6 +105,7 @@ bool LogManager::open_dir(size_t index, const LogConfig& defaults, std::string& 
       return false;
     }
     logs_.emplace(std::move(*tp), Entry{std::move(opened.log), index});
+    ++loaded;
   }
   if (ec) {
     error = fmt::format("cannot list {}: {}", dir.path, ec.message());
@@ -113,7 +115,13 @@ bool LogManager::open_dir(size_t index, const LogConfig& defaults, std::string& 
     ::unlink(marker.c_str());
     fsync_dir(dir.path);
   }
-  spdlog::info("log directory {} loaded ({} shutdown)", dir.path, clean ? "clean" : "unclean");
+  // A directory no broker has used yet has no marker either: that is not a crash.
+  const bool fresh =
+      loaded == 0 && !marker_present && recovery.status == CheckpointStatus::kMissing;
+  spdlog::info("log directory {} loaded: {} log{}, {}", dir.path, loaded, loaded == 1 ? "" : "s",
+               fresh   ? "a new directory"
+               : clean ? "clean shutdown"
+                       : "unclean shutdown, recovered");
   return true;
 }
 

@@ -307,6 +307,12 @@ def test_crash_after_a_clean_restart_still_recovers(broker):
     err, msg = produce_sync(p, topic, b"r-value-10", key=b"r10", partition=0)
     assert err is None and msg.offset() == 10, (err, msg.offset())
     check_records(consume_partition(broker.bootstrap, topic, 0, expected=11), "r", 11)
+    # What each start said of the log directory: an operator reads a crash from it.
+    said = [next((line.split("loaded: ", 1)[1] for line in path.read_text().splitlines()
+                  if "log directory" in line and "loaded: " in line), None)
+            for path in broker.stderr_paths()]
+    assert said == ["0 logs, a new directory", "1 log, clean shutdown",
+                    "1 log, unclean shutdown, recovered"], said
 
 
 def test_created_partitions_survive_restart(broker):
