@@ -73,7 +73,7 @@ class ReplicaFetchers::Fetcher {
         key, Entry{std::move(partition), epoch, Clock::time_point{},
                    Backoff(kFirstBackoff, std::chrono::milliseconds(options_.backoff_ms))});
     wake_.notify_all();
-    if (in_flight_ && may_give_up_) {
+    if (in_flight_ && !gave_up_last_) {
       // The fetch in flight lacks this partition (or asks with another epoch) and may be parked
       // at the leader for up to replica.fetch.wait.max.ms. An answer due soon is still worth its
       // records; one that is not, is parked: stop waiting for it and send a fetch that asks for
@@ -135,7 +135,6 @@ class ReplicaFetchers::Fetcher {
   }
 
   void run() {
-    bool gave_up_last = false;
     while (true) {
       FetchRequest request;
       {
@@ -147,10 +146,6 @@ class ReplicaFetchers::Fetcher {
         in_flight_ = !request.topics.empty();
         sent_at_ = Clock::now();
         client_.give_up_at(Clock::time_point::max());
-        // Never two in a row: on a busy machine a leader may take longer than kParkedAfter to
-        // answer at all, and a stream of new partitions (a broker failing over hundreds) must not
-        // starve the ones already fetched.
-        may_give_up_ = !gave_up_last;
       }
       if (request.topics.empty()) {
         // Every partition is throttled: wait for the quota, not for a wake-up.
@@ -169,8 +164,8 @@ class ReplicaFetchers::Fetcher {
       in_flight_ = false;
       // Given up for a partition added meanwhile: fetch again at once (a real failure shows in
       // that fetch too).
-      gave_up_last = std::exchange(hurried_, false) && !answered;
-      if (gave_up_last) continue;
+      gave_up_last_ = std::exchange(hurried_, false) && !answered;
+      if (gave_up_last_) continue;
       if (!answered) {
         if (error.empty()) error = "error " + std::to_string(response.error_code);
         spdlog::warn("replica fetcher: fetch from broker {} failed: {}", leader_, error);
@@ -308,9 +303,12 @@ class ReplicaFetchers::Fetcher {
   std::map<Key, Entry> partitions_;
   bool stopping_ = false;
   bool reconnect_ = false;
-  bool in_flight_ = false;   // a fetch is being sent or waited for
-  bool hurried_ = false;     // ...and a partition was added since it was built
-  bool may_give_up_ = true;  // ...and the fetch before it was answered
+  bool in_flight_ = false;  // a fetch is being sent or waited for
+  bool hurried_ = false;    // ...and a partition was added since it was built
+  // The fetch before was given up. Then this one is not: on a busy machine a leader may take
+  // longer than kParkedAfter to answer at all, and a stream of new partitions (a broker failing
+  // over hundreds) must not starve the ones already fetched.
+  bool gave_up_last_ = false;
   Clock::time_point sent_at_;
   std::thread thread_;
 };

@@ -89,6 +89,17 @@ class FakeBroker {
   std::thread thread_;
 };
 
+// A thread that runs `action` once `broker` has a request: the client's call is then waiting for
+// the answer (or about to).
+std::thread once_requested(const FakeBroker& broker, std::function<void()> action) {
+  return std::thread([&broker, action = std::move(action)] {
+    for (int tries = 0; tries < 10000 && broker.requests() == 0; ++tries) {
+      std::this_thread::sleep_for(1ms);
+    }
+    action();
+  });
+}
+
 template <typename Response>
 std::vector<uint8_t> response_frame(int32_t correlation_id, int16_t version,
                                     const Response& response) {
@@ -266,13 +277,7 @@ TEST(BrokerClient, InterruptEndsABlockedCallAndEveryLaterOne) {
   BrokerClient client("follower-2");
   std::string error;
   ASSERT_TRUE(client.connect("127.0.0.1", broker.port(), 5s, error)) << error;
-  std::thread stopper([&] {
-    // Once the request has arrived, the call is waiting for the answer (or about to).
-    for (int tries = 0; tries < 10000 && broker.requests() == 0; ++tries) {
-      std::this_thread::sleep_for(1ms);
-    }
-    client.interrupt();
-  });
+  std::thread stopper = once_requested(broker, [&] { client.interrupt(); });
   ApiVersionsResponse response;
   // The 60 s timeout only bounds the test: interrupt() ends the wait.
   EXPECT_FALSE(
@@ -288,12 +293,8 @@ TEST(BrokerClient, GivesUpAtTheMomentSetUntilItIsLifted) {
   BrokerClient client("follower-2");
   std::string error;
   ASSERT_TRUE(client.connect("127.0.0.1", broker.port(), 5s, error)) << error;
-  std::thread hurrier([&] {
-    for (int tries = 0; tries < 10000 && broker.requests() == 0; ++tries) {
-      std::this_thread::sleep_for(1ms);
-    }
-    client.give_up_at(std::chrono::steady_clock::now() + 20ms);
-  });
+  std::thread hurrier =
+      once_requested(broker, [&] { client.give_up_at(std::chrono::steady_clock::now() + 20ms); });
   ApiVersionsResponse response;
   // The 60 s timeout only bounds the test: the moment set ends the wait.
   EXPECT_FALSE(
