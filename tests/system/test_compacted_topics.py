@@ -6,6 +6,7 @@ offsets survive it and a restart."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from confluent_kafka import KafkaError, TopicPartition
@@ -34,11 +35,15 @@ def checkpointed(broker, topic):
 
 
 def stored_records(broker, topic, partition=0):
-    """Records in the partition's segment files, counted from the batch headers."""
-    total = 0
-    for log in broker.partition_dir(topic, partition).glob("*.log"):
-        total += sum(b.record_count for b in kafka_wire.scan_batches(log.read_bytes()))
-    return total
+    """Records in the partition's segment files, counted from the batch headers. The cleaner may
+    swap segments while they are listed and read: a segment gone meanwhile means a new count."""
+    for _ in range(20):
+        try:
+            return sum(sum(b.record_count for b in kafka_wire.scan_batches(log.read_bytes()))
+                       for log in broker.partition_dir(topic, partition).glob("*.log"))
+        except FileNotFoundError:
+            time.sleep(0.05)
+    raise AssertionError(f"segments of {topic}-{partition} kept changing while counted")
 
 
 def deliver(bootstrap, topic, records, **conf):

@@ -29,7 +29,7 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
   // executor, as do all later attempts, so attempts never race each other.
   void start() {
     int64_t bytes = 0;
-    FetchResponse response = read(bytes);
+    FetchResponse response = read(bytes, /*first=*/true);
     if (bytes >= body_.min_bytes || body_.max_wait_ms <= 0 || errors_ > 0) {
       return request_->respond(response);
     }
@@ -48,7 +48,7 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
   void attempt(bool timed_out) {
     if (done_) return;
     int64_t bytes = 0;
-    FetchResponse response = read(bytes);
+    FetchResponse response = read(bytes, /*first=*/false);
     if (!timed_out && bytes < body_.min_bytes && errors_ == 0) return watch();
     done_ = true;
     timer_.reset();
@@ -67,7 +67,10 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
     }
   }
 
-  FetchResponse read(int64_t& total_bytes) {
+  // A follower's fetch offset is recorded on the first read only: a parked fetch read again
+  // later still carries the offset of when it was sent, and the follower may have moved on (a
+  // newer fetch on another connection, after this one was given up).
+  FetchResponse read(int64_t& total_bytes, bool first) {
     Broker& broker = request_->broker();
     FetchResponse response;
     response.responses.reserve(body_.topics.size());
@@ -96,7 +99,7 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
           ++errors_;  // answered at once, like an error
           continue;
         }
-        if (from_follower()) {
+        if (from_follower() && first) {
           if (auto change = partition->record_follower_fetch(body_.replica_id, want.fetch_offset,
                                                              wall_ms())) {
             broker.propose_isr(partition, std::move(*change));
