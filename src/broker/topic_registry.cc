@@ -239,6 +239,10 @@ TopicResult TopicRegistry::create(const std::string& name, int32_t partitions,
   auto result = validate_new(name, partitions, replication_factor, assignment, configs);
   if (result.error != ErrorCode::kNone || validate_only) return result;
   if (auto rc = persist(*result.topic, /*is_new=*/true, result, 0); rc != StoreError::kOk) {
+    // Created through another broker a moment ago, whose znode this one has not seen yet.
+    if (rc == StoreError::kNodeExists) {
+      return {ErrorCode::kTopicAlreadyExists, "Topic '" + name + "' already exists.", nullptr};
+    }
     return {ErrorCode::kUnknownServerError,
             "metadata store: " + std::string(cluster::store_error_name(rc)), nullptr};
   }

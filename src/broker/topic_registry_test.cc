@@ -1,5 +1,6 @@
 // TopicRegistry against a metadata store that can lose its connection: a topic the store cannot
 // answer for is kept as it was, never taken for deleted (a ZooKeeper outage must delete nothing).
+// And against a store another broker writes to: a name taken there is taken here too.
 #include "broker/topic_registry.h"
 
 #include <gtest/gtest.h>
@@ -110,6 +111,25 @@ TEST_F(TopicRegistryOutageTest, ATopicGoneFromAReachableStoreIsDropped) {
   EXPECT_EQ(*reloaded, nullptr);
   EXPECT_EQ(registry_->find("gone"), nullptr);
   EXPECT_FALSE(registry_->reload("never-existed").value_or(nullptr));
+}
+
+// Another broker created the topic a moment ago and this one has not seen its znode yet: the
+// name is taken (which auto-creation answers by reading the topic), not a failure of the store.
+TEST_F(TopicRegistryOutageTest, ATopicCreatedElsewhereMeanwhileAlreadyExists) {
+  TopicRegistry elsewhere(*store_, storage::LogConfig{},
+                          [] { return std::vector<cluster::BrokerPlacement>{{.id = 0}}; });
+  std::string error;
+  ASSERT_EQ(elsewhere.load(error), ErrorCode::kNone) << error;
+  ASSERT_EQ(elsewhere.create("orders", 1, 1, {}, {}, false).error, ErrorCode::kNone);
+
+  auto again = registry_->create("orders", 3, 1, {}, {}, false);
+  EXPECT_EQ(again.error, ErrorCode::kTopicAlreadyExists);
+  EXPECT_EQ(again.message, "Topic 'orders' already exists.");
+  EXPECT_EQ(again.topic, nullptr);
+  auto seen = registry_->reload("orders");
+  ASSERT_TRUE(seen.has_value());
+  ASSERT_NE(*seen, nullptr);
+  EXPECT_EQ((*seen)->partition_count(), 1);  // the other broker's topic, untouched
 }
 
 }  // namespace
