@@ -16,7 +16,7 @@ from replication_checks import (AckedProducer, RecordingConsumer, check_acknowle
 from replication_links import CuttableLink, ReplicationLinks
 from systest_helpers import (admin_client, create_topic, error_name, make_producer,
                              unique_topic, wait_for)
-from test_replication import partitions_of, produce_all, wait_isr
+from test_replication import IN_ORDER, partitions_of, produce_all, wait_isr
 
 ALL = [1, 2, 3]
 
@@ -41,8 +41,8 @@ def wait_all_in_sync(bootstrap: str, topic: str, partitions: int, timeout: float
 
 
 def produce_acks1(bootstrap: str, topic: str, values: list[bytes]) -> list:
-    """Produces `values` to partition 0 with acks=1; returns the delivery errors' names."""
-    producer = make_producer(bootstrap, acks="1")
+    """Produces `values` in order to partition 0 with acks=1; returns the delivery errors' names."""
+    producer = make_producer(bootstrap, acks="1", **IN_ORDER)
     results = []
     for v in values:
         producer.produce(topic, value=v, partition=0,
