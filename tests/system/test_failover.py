@@ -14,9 +14,8 @@ import cluster
 from replication_checks import (AckedProducer, RecordingConsumer, check_acknowledged, check_seen,
                                 final_log, replica_log, wait_seen_all)
 from replication_links import CuttableLink, ReplicationLinks
-from systest_helpers import (admin_client, create_topic, error_name, make_producer,
-                             unique_topic, wait_for)
-from test_replication import IN_ORDER, partitions_of, produce_all, wait_isr
+from systest_helpers import admin_client, create_topic, unique_topic, wait_for
+from test_replication import partitions_of, produce_all, wait_isr
 
 ALL = [1, 2, 3]
 
@@ -42,13 +41,7 @@ def wait_all_in_sync(bootstrap: str, topic: str, partitions: int, timeout: float
 
 def produce_acks1(bootstrap: str, topic: str, values: list[bytes]) -> list:
     """Produces `values` in order to partition 0 with acks=1; returns the delivery errors' names."""
-    producer = make_producer(bootstrap, acks="1", **IN_ORDER)
-    results = []
-    for v in values:
-        producer.produce(topic, value=v, partition=0,
-                         on_delivery=lambda err, msg: results.append(error_name(err)))
-    assert producer.flush(30) == 0
-    return results
+    return produce_all(bootstrap, topic, values, acks="1")
 
 
 def check_replicas_agree(brokers, topic: str, partition: int, log: dict[int, bytes]) -> None:

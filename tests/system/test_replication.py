@@ -40,10 +40,11 @@ def wait_isr(bootstrap: str, topic: str, partition: int, isr: list[int], timeout
 IN_ORDER = {"max.in.flight.requests.per.connection": 1}
 
 
-def produce_all(bootstrap: str, topic: str, values: list[bytes], partition: int = 0, **conf) -> list:
-    """Produces `values` in order with acks=all; returns the delivery errors' names (None for
-    each success)."""
-    producer = make_producer(bootstrap, acks="all", **{**IN_ORDER, **conf})
+def produce_all(bootstrap: str, topic: str, values: list[bytes], partition: int = 0,
+                acks: str = "all", **conf) -> list:
+    """Produces `values` in order (with acks=all unless told); returns the delivery errors' names
+    (None for each success)."""
+    producer = make_producer(bootstrap, acks=acks, **{**IN_ORDER, **conf})
     results = []
     for v in values:
         producer.produce(topic, value=v, partition=partition,
