@@ -244,8 +244,9 @@ std::vector<cluster::BrokerRegistration> Broker::live_brokers() const {
   std::erase_if(brokers, [](const auto& b) { return b.endpoints.empty(); });
   if (brokers.empty()) {
     const auto self = config_.advertised();
-    brokers.push_back({.id = config_.broker_id,
-                       .endpoints = {{self.listener_name, "PLAINTEXT", self.host, self.port}}});
+    brokers.push_back(
+        {.id = config_.broker_id,
+         .endpoints = {{self.listener_name, self.security_protocol, self.host, self.port}}});
   }
   return brokers;
 }

@@ -14,34 +14,6 @@ namespace {
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
-// "PLAINTEXT://host:9092,SSL://:9093" -> endpoints.
-std::optional<std::vector<Endpoint>> parse_listeners(std::string_view text, std::string& error) {
-  std::vector<Endpoint> endpoints;
-  for (const auto& item : split_list(text)) {
-    const auto scheme_end = item.find("://");
-    const auto colon = item.rfind(':');
-    if (scheme_end == std::string::npos || colon == std::string::npos || colon < scheme_end + 3) {
-      error = "'" + item + "' is not of the form NAME://host:port";
-      return std::nullopt;
-    }
-    Endpoint ep;
-    ep.listener_name = item.substr(0, scheme_end);
-    ep.host = item.substr(scheme_end + 3, colon - scheme_end - 3);
-    if (ep.host.size() >= 2 && ep.host.front() == '[' && ep.host.back() == ']') {
-      ep.host = ep.host.substr(1, ep.host.size() - 2);  // [::1]
-    }
-    auto port = parse_integer(item.substr(colon + 1), 0, 65535, error);
-    if (!port) return std::nullopt;
-    ep.port = static_cast<uint16_t>(*port);
-    endpoints.push_back(std::move(ep));
-  }
-  if (endpoints.empty()) {
-    error = "needs at least one listener";
-    return std::nullopt;
-  }
-  return endpoints;
-}
-
 using Setter = std::function<bool(BrokerConfig&, std::string_view, std::string&)>;
 
 template <typename T>
@@ -72,14 +44,6 @@ Setter group_setting(T coordinator::GroupConfig::*member, int64_t min, int64_t m
   };
 }
 
-Setter endpoints(std::vector<Endpoint> BrokerConfig::*member) {
-  return [=](BrokerConfig& c, std::string_view v, std::string& error) {
-    auto parsed = parse_listeners(v, error);
-    if (parsed) c.*member = std::move(*parsed);
-    return parsed.has_value();
-  };
-}
-
 Setter log_dirs() {
   return [](BrokerConfig& c, std::string_view v, std::string& error) {
     c.log_dirs = split_list(v);
@@ -92,8 +56,6 @@ const std::map<std::string, Setter, std::less<>>& broker_keys() {
   static const std::map<std::string, Setter, std::less<>> keys = {
       {"broker.id", integer(&BrokerConfig::broker_id, 0, kInt32Max)},
       {"node.id", integer(&BrokerConfig::broker_id, 0, kInt32Max)},
-      {"listeners", endpoints(&BrokerConfig::listeners)},
-      {"advertised.listeners", endpoints(&BrokerConfig::advertised_listeners)},
       {"log.dirs", log_dirs()},
       {"log.dir", log_dirs()},
       {"zookeeper.connect",
@@ -195,7 +157,6 @@ bool is_known_unused(std::string_view key) {
       "min.insync.replicas",
       "unclean.",
       "log.roll.jitter",
-      "listener.security.protocol.map",
       "ssl.",
       "sasl.",
       "security.",
@@ -236,7 +197,7 @@ bool apply_time_units(BrokerConfig& config, const Properties& props, std::string
 
 Endpoint BrokerConfig::advertised() const {
   Endpoint ep = advertised_listeners.empty() ? listeners.front() : advertised_listeners.front();
-  if (ep.host.empty() || ep.host == "0.0.0.0") ep.host = "localhost";
+  ep.host = advertised_host(ep);
   return ep;
 }
 
@@ -250,8 +211,8 @@ std::optional<BrokerConfig> parse_broker_config(const Properties& props, std::st
     if (auto it = broker_keys().find(key); it != broker_keys().end()) {
       ok = it->second(config, value, reason);
     } else if (key == "log.retention.hours" || key == "log.retention.minutes" ||
-               key == "log.roll.hours") {
-      continue;  // handled by apply_time_units
+               key == "log.roll.hours" || is_listener_key(key)) {
+      continue;  // handled by apply_time_units and resolve_listeners
     } else {
       bool matched = false;
       for (const auto& log_key : log_config_keys()) {
@@ -266,6 +227,10 @@ std::optional<BrokerConfig> parse_broker_config(const Properties& props, std::st
       return std::nullopt;
     }
   }
+  auto listeners = resolve_listeners(props, error);
+  if (!listeners) return std::nullopt;
+  config.listeners = std::move(listeners->listeners);
+  config.advertised_listeners = std::move(listeners->advertised);
   return config;
 }
 

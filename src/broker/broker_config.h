@@ -7,17 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "broker/listener_config.h"
 #include "common/properties.h"
 #include "coordinator/group_config.h"
 #include "storage/log_config.h"
 
 namespace gregor::broker {
-
-struct Endpoint {
-  std::string listener_name;  // "PLAINTEXT"
-  std::string host;           // empty: every interface
-  uint16_t port = 9092;
-};
 
 struct BrokerConfig {
   int32_t broker_id = 0;

@@ -32,15 +32,6 @@ constexpr const char* kPersistentPaths[] = {
     "/log_dir_event_notification",
 };
 
-// Kafka's default mapping of listener names to security protocols: a listener named after a
-// protocol uses it. Gregor serves plaintext only, which every other name gets.
-std::string protocol_of(const std::string& listener_name) {
-  for (const char* protocol : {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}) {
-    if (listener_name == protocol) return protocol;
-  }
-  return "PLAINTEXT";
-}
-
 // How long after the session timeout a stale registration may still be there: ZooKeeper
 // expires sessions on its tick (tickTime, 2 s by default).
 constexpr std::chrono::milliseconds kExpiryMargin{3000};
@@ -56,10 +47,9 @@ std::string registration_json(const BrokerConfig& config, int64_t timestamp_ms) 
   const auto& listed =
       config.advertised_listeners.empty() ? config.listeners : config.advertised_listeners;
   cluster::BrokerRegistration registration{.id = config.broker_id, .timestamp_ms = timestamp_ms};
-  for (Endpoint endpoint : listed) {
-    if (endpoint.host.empty() || endpoint.host == "0.0.0.0") endpoint.host = "localhost";
-    registration.endpoints.push_back({endpoint.listener_name, protocol_of(endpoint.listener_name),
-                                      endpoint.host, endpoint.port});
+  for (const Endpoint& endpoint : listed) {
+    registration.endpoints.push_back({endpoint.listener_name, endpoint.security_protocol,
+                                      advertised_host(endpoint), endpoint.port});
   }
   if (!config.broker_rack.empty()) registration.rack = config.broker_rack;
   return cluster::encode_broker_registration(registration);

@@ -12,14 +12,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string listeners_text(const std::vector<Endpoint>& endpoints) {
-  std::vector<std::string> items;
-  for (const auto& ep : endpoints) {
-    items.push_back(ep.listener_name + "://" + ep.host + ":" + std::to_string(ep.port));
-  }
-  return join(items);
-}
-
 // One broker key: how to print it from a BrokerConfig.
 struct BrokerKey {
   const char* name;

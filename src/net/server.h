@@ -1,8 +1,11 @@
-// The network front of the broker: one acceptor per listener and num.network.threads IoLoops.
+// The network front of the broker: the listeners' sockets and num.network.threads IoLoops.
 // New connections are spread over the loops round-robin; each then lives on its loop.
 //
-// Lifecycle: start() binds (failing fast on a busy port), stop() closes the listeners and the
-// loops. The Broker must outlive the Server's loops; main() stops the server first.
+// Lifecycle: bind() resolves each listener's host and binds its addresses before the broker
+// opens its logs, so a host that does not resolve or a port in use fails start-up at once;
+// serve() then listens and accepts (clients are refused until the broker can answer them);
+// stop() closes the listeners and the loops. The Broker must outlive the Server's loops: main()
+// stops the server first.
 #pragma once
 
 #include <asio/ip/tcp.hpp>
@@ -17,18 +20,28 @@ namespace gregor::net {
 
 class Server {
  public:
-  explicit Server(broker::Broker& broker);
+  explicit Server(int network_threads);
   ~Server();
 
-  bool start(std::string& error);
+  // Binds every listener; false with a one-line `error` naming the listener.
+  bool bind(const std::vector<broker::Endpoint>& listeners, std::string& error);
+  // Starts accepting the bound listeners' connections for `broker`.
+  bool serve(broker::Broker& broker, std::string& error);
   void stop();
 
  private:
+  struct Listener {
+    broker::Endpoint endpoint;
+    std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+  };
+
+  // Binds each address of `endpoint`'s host (every one a name resolves to).
+  bool bind(const broker::Endpoint& endpoint, std::string& error);
   void accept_next(asio::ip::tcp::acceptor& acceptor);
 
-  broker::Broker& broker_;
+  broker::Broker* broker_ = nullptr;  // set by serve()
   std::vector<std::unique_ptr<IoLoop>> loops_;
-  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<Listener> listeners_;
   size_t next_loop_ = 0;
 };
 

@@ -104,10 +104,13 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Listeners first: a bad address or a port in use stops start-up before any log is opened.
+  gregor::net::Server server(config->num_network_threads);
+  if (!server.bind(config->listeners, error)) return fail(error);
   auto broker = gregor::broker::Broker::open(std::move(*config), error);
   if (!broker) return fail(error);
-  gregor::net::Server server(*broker);
-  if (!server.start(error)) {
+  if (!server.serve(*broker, error)) {
+    server.stop();
     broker->shutdown();
     return fail(error);
   }
