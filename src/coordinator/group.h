@@ -82,6 +82,9 @@ struct CommittedOffset {
   int32_t leader_epoch = -1;
   std::string metadata;
   int64_t commit_timestamp = -1;
+  // The coordinator's receive order of the commit (0: loaded from the log). Commits become
+  // durable in any order (one flush completes many); the newest received one must win.
+  uint64_t commit_order = 0;
 };
 
 using TopicPartition = std::pair<std::string, int32_t>;

@@ -231,6 +231,9 @@ class GroupCoordinator {
   Groups groups_;  // of the loaded partitions only
   std::map<int32_t, OffsetsPartition> partitions_;
   uint64_t last_term_ = 0;
+  // Numbers offset commits in the order they are received (and appended to the log): a
+  // commit's completion applies in memory only over an older commit of the same partition.
+  uint64_t last_commit_order_ = 0;
   std::deque<LoadTask> loads_;  // the loader's queue; the front is the one being read
   int64_t next_retention_check_ms_ = 0;
 

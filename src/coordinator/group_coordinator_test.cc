@@ -347,6 +347,32 @@ TEST_F(GroupCoordinatorTest, ReloadRestoresMembersWhoCarryOnWithoutRebalance) {
   EXPECT_EQ(reloaded.heartbeat("g", 2, a, std::nullopt), ErrorCode::kRebalanceInProgress);
 }
 
+TEST_F(GroupCoordinatorTest, CommitsApplyInReceiveOrderWhateverOrderTheyBecomeDurableIn) {
+  log.hold = true;
+  int answered = 0;
+  for (int64_t offset = 1; offset <= 3; ++offset) {
+    coordinator->commit_offsets("simple", -1, "", std::nullopt, {{"t", 0, {offset, -1, "", -1}}},
+                                [&](ErrorCode e) { answered += e == ErrorCode::kNone; });
+  }
+  coordinator->commit_offsets("simple", -1, "", std::nullopt, {{"t", 1, {9, -1, "", -1}}},
+                              [&](ErrorCode e) { answered += e == ErrorCode::kNone; });
+  log.release(/*newest_first=*/true);
+  log.hold = false;
+  ASSERT_EQ(answered, 4);
+  auto fetched =
+      coordinator->fetch_offsets("simple", std::vector<TopicPartition>{{"t", 0}, {"t", 1}});
+  EXPECT_EQ(fetched.offsets[0].value.offset, 3);
+  EXPECT_EQ(fetched.offsets[1].value.offset, 9);
+  // A later commit still replaces them, and the log agrees with memory.
+  coordinator->commit_offsets("simple", -1, "", std::nullopt, {{"t", 0, {4, -1, "", -1}}},
+                              [](ErrorCode) {});
+  EXPECT_EQ(coordinator->fetch_offsets("simple", std::nullopt).offsets[0].value.offset, 4);
+  GroupCoordinator reloaded(
+      GroupConfig{}, log, [this] { return now; }, [this] { return wall; });
+  ASSERT_EQ(reloaded.load(), ErrorCode::kNone);
+  EXPECT_EQ(reloaded.fetch_offsets("simple", std::nullopt).offsets[0].value.offset, 4);
+}
+
 TEST_F(GroupCoordinatorTest, DeleteGroupWritesTombstonesAndRetentionExpiresOffsets) {
   bool done = false;
   coordinator->commit_offsets("simple", -1, "", std::nullopt, {{"t", 0, {3, -1, "", -1}}},

@@ -102,8 +102,10 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, int32_t gener
     } else {
       if (!group) get_or_create(group_id);
       std::vector<std::pair<Bytes, std::optional<Bytes>>> records;
+      const uint64_t order = ++last_commit_order_;
       for (auto& commit : offsets) {
         commit.value.commit_timestamp = wall_();
+        commit.value.commit_order = order;
         OffsetValue value{commit.value.offset, commit.value.leader_epoch, commit.value.metadata,
                           commit.value.commit_timestamp};
         records.emplace_back(encode_key(OffsetKey{group_id, commit.topic, commit.partition}),
@@ -117,8 +119,10 @@ void GroupCoordinator::commit_offsets(const std::string& group_id, int32_t gener
               std::lock_guard lock(mutex_);
               if (ownership_error(group_id) == ErrorCode::kNone) {
                 Group& g = get_or_create(group_id);
-                for (const auto& commit : offsets)
-                  g.offsets[{commit.topic, commit.partition}] = commit.value;
+                for (const auto& commit : offsets) {
+                  CommittedOffset& held = g.offsets[{commit.topic, commit.partition}];
+                  if (commit.value.commit_order > held.commit_order) held = commit.value;
+                }
               }
             }
             done(store_failure(stored));

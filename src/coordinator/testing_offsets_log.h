@@ -3,6 +3,7 @@
 // Not thread-safe: a test reading on the loader thread appends nothing meanwhile.
 #pragma once
 
+#include <algorithm>
 #include <map>
 
 #include "coordinator/offsets_log.h"
@@ -30,9 +31,11 @@ class FakeOffsetsLog : public OffsetsLog {
       fn(batch);
     return ErrorCode::kNone;
   }
-  void release() {
+  // Completes the held appends, oldest first or (as one flush may) newest first.
+  void release(bool newest_first = false) {
     auto waiting = std::move(held);
     held.clear();
+    if (newest_first) std::reverse(waiting.begin(), waiting.end());
     for (auto& done : waiting)
       done(ErrorCode::kNone);
   }

@@ -256,3 +256,16 @@ def test_offsets_partition_without_leader_is_coordinator_not_available(cluster3)
     cluster3.wait_registered([1, 2, 3])
     assert wait_coordinator(cluster3, group, [1, 2, 3], timeout=60) == coordinator
     assert fetch_committed(cluster3, coordinator, group, topic, 1) == {0: 9}
+
+
+@pytest.mark.broker_config({"offsets.topic.num.partitions": "3"})
+def test_hundreds_of_async_commits_leave_the_last_one_committed_when_offsets_are_replicated(
+        cluster3):
+    from async_commits import committed_offset, consume_committing_async, produce_records
+
+    bootstrap = cluster3.bootstrap_servers()
+    topic = unique_topic("asynccommit")
+    create_topic(bootstrap, topic, partitions=1)
+    produce_records(bootstrap, topic, 400)
+    consume_committing_async(bootstrap, topic, "async-committer", 400, every=2)
+    assert committed_offset(bootstrap, topic, "async-committer", 400) == 400

@@ -337,3 +337,18 @@ def test_rebalance_in_progress_and_rebalance_timeout_over_raw_requests(broker):
         assert joined.leader == joined.member_id and [m for m, _ in joined.members] == [joined.member_id]
         assert waited >= 2.0, f"join completed after {waited:.1f}s, before the rebalance timeout"
         assert g.heartbeat(a, group, first.generation, first.member_id) == g.ERR_UNKNOWN_MEMBER_ID
+
+
+
+@pytest.mark.broker_config(FAST)
+def test_hundreds_of_async_commits_leave_the_last_one_committed(broker):
+    from async_commits import committed_offset, consume_committing_async, produce_records
+
+    topic = unique_topic("asynccommit")
+    create_topic(broker.bootstrap, topic, partitions=1)
+    produce_records(broker.bootstrap, topic, 600)
+    consume_committing_async(broker.bootstrap, topic, "async-committer", 600, every=2)
+    assert committed_offset(broker.bootstrap, topic, "async-committer", 600) == 600
+    # The stored records agree: after a restart the coordinator reloads them.
+    broker.restart()
+    assert committed_offset(broker.bootstrap, topic, "async-committer", 600) == 600
