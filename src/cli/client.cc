@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "cli/cli_error.h"
 
@@ -111,6 +113,22 @@ Metadata Client::metadata() const {
   const rd_kafka_metadata_t* md = nullptr;
   check(*this, rd_kafka_metadata(rk_, 1, nullptr, &md, options_.timeout_ms()), "metadata");
   return Metadata(md);
+}
+
+Metadata Client::metadata_creating(const std::string& name) const {
+  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> handle(
+      rd_kafka_topic_new(rk_, name.c_str(), nullptr), &rd_kafka_topic_destroy);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms());
+  while (true) {
+    const rd_kafka_metadata_t* md = nullptr;
+    check(*this, rd_kafka_metadata(rk_, 0, handle.get(), &md, options_.timeout_ms()), "metadata");
+    Metadata result(md);
+    const bool leaderless =
+        md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    if (!leaderless || std::chrono::steady_clock::now() >= deadline) return result;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the new topic's leaders
+  }
 }
 
 const rd_kafka_metadata_topic_t& Client::topic(const rd_kafka_metadata_t& md,

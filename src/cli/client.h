@@ -52,6 +52,10 @@ class Client {
 
   // Every topic of the cluster (never auto-creates one).
   Metadata metadata() const;
+  // Only `topic`, which a producer's request lets the broker create when it does not exist and
+  // auto.create.topics.enable is on (as Kafka's console producer does); waits, within the
+  // timeout, while a topic just created has no leaders yet.
+  Metadata metadata_creating(const std::string& topic) const;
   // `name` in `md`, or CliError "unknown topic".
   static const rd_kafka_metadata_topic_t& topic(const rd_kafka_metadata_t& md,
                                                 const std::string& name);

@@ -93,7 +93,7 @@ void produce(const GlobalOptions& options, const ProduceArgs& args) {
                   rd_kafka_conf_set_opaque(conf, &deliveries);
                 });
   // Kept while `topic` is used: it points into the metadata.
-  const auto metadata = client.metadata();
+  const auto metadata = client.metadata_creating(args.topic);
   const auto& topic = Client::topic(*metadata, args.topic);
   if (args.partition != RD_KAFKA_PARTITION_UA &&
       (args.partition < 0 || args.partition >= topic.partition_cnt)) {
@@ -131,7 +131,9 @@ void produce(const GlobalOptions& options, const ProduceArgs& args) {
 void add_produce_command(CLI::App& app, const GlobalOptions& options) {
   auto args = std::make_shared<ProduceArgs>();
   auto* p = app.add_subcommand("produce", "Send one message per line of stdin or a file");
-  p->add_option("topic", args->topic, "Topic to produce to")->required();
+  p->add_option("topic", args->topic,
+                "Topic to produce to (created if missing when the broker allows it)")
+      ->required();
   p->add_option("--file", args->file, "Read lines from this file instead of stdin");
   p->add_option("--key-separator", args->key_separator,
                 "Split each line at the first SEP into key and value");

@@ -253,3 +253,22 @@ def test_legacy_keys_without_listeners_are_honoured(broker_factory):
     b.start()
     metadata = AdminClient({"bootstrap.servers": f"127.0.0.1:{port}"}).list_topics(timeout=15)
     assert [(m.host, m.port) for m in metadata.brokers.values()] == [("localhost", port)]
+
+
+def test_console_producer_creates_a_missing_topic_only_when_the_broker_allows_it(broker_factory):
+    """Kafka's console producer asks the broker, which creates the topic when
+    auto.create.topics.enable is on; `gregor produce` does the same rather than refuse first."""
+    from cli_runner import run_cli
+
+    allowing = broker_factory(name="allowing")
+    produced = run_cli(["produce", "fresh-topic"], allowing.bootstrap, input="one\ntwo\n")
+    assert produced.returncode == 0, produced.stderr
+    consumed = run_cli(["consume", "fresh-topic", "--from-beginning", "--exit-at-end"],
+                       allowing.bootstrap)
+    assert consumed.stdout.splitlines() == ["one", "two"]
+
+    refusing = broker_factory({"auto.create.topics.enable": "false"}, name="refusing")
+    refused = run_cli(["produce", "fresh-topic"], refusing.bootstrap, input="one\n")
+    assert refused.returncode == 1
+    assert refused.stderr == ("error: unknown topic 'fresh-topic': see `gregor topic list`, or "
+                              "create it with `gregor topic create fresh-topic`\n")
