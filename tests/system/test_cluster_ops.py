@@ -299,3 +299,24 @@ def test_cluster_info_kcat_and_under_replicated_partitions(cluster3):
     rows = [line for line in offline.stdout.splitlines() if line[:1].isdigit()]
     assert rows == [f"{gone}          -1      [{follower}]       [{follower}]  -         -       -"], offline.stdout
     assert f"Offline partitions (no leader): {gone}\n" in offline.stdout
+
+
+def test_delete_records_sent_to_a_broker_other_than_the_leader_is_not_leader(cluster3):
+    """Kafka answers NOT_LEADER_OR_FOLLOWER (6) there, which clients retry after refreshing
+    their metadata; UNKNOWN_TOPIC_OR_PARTITION (3) is for topics and partitions that do not
+    exist."""
+    from test_admin_apis import delete_records
+
+    topic = unique_topic("trim")
+    create_topic(cluster3.bootstrap_servers(), topic, partitions=1, replication_factor=2)
+    leader, replicas, _ = partitions_of(cluster3.bootstrap_servers(), topic)[0]
+    follower = next(b for b in replicas if b != leader)
+    outsider = next(b for b in (1, 2, 3) if b not in replicas)
+    for broker_id in (follower, outsider):
+        with Conn("127.0.0.1", cluster3.broker_port(broker_id)) as conn:
+            wait_for(lambda: delete_records(conn, topic, [(0, 0)]) == [(0, -1, 6)], 10,
+                     f"broker {broker_id} to know {topic}")
+            assert delete_records(conn, topic, [(1, 0)]) == [(1, -1, 3)]
+            assert delete_records(conn, "nosuch", [(0, 0)]) == [(0, -1, 3)]
+    with Conn("127.0.0.1", cluster3.broker_port(leader)) as conn:
+        assert delete_records(conn, topic, [(0, 0)]) == [(0, 0, 0)]

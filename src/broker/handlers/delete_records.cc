@@ -17,9 +17,12 @@ void delete_before(Broker& broker, const std::string& topic,
                    DeleteRecordsResponse::DeleteRecordsPartitionResult& out) {
   out.partition_index = want.partition_index;
   out.low_watermark = -1;
+  // Only the leader moves the log start; a follower or a broker without the partition answers
+  // NOT_LEADER_OR_FOLLOWER when the topic exists, so the client refreshes metadata and retries.
   auto partition = broker.replicas().get(topic, want.partition_index);
-  if (!partition) {
-    out.error_code = to_wire(ErrorCode::kUnknownTopicOrPartition);
+  if (const auto error = broker.leadership_error(topic, want.partition_index, partition.get());
+      error != ErrorCode::kNone) {
+    out.error_code = to_wire(error);
     return;
   }
   const int64_t hw = partition->high_watermark();
