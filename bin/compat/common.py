@@ -38,11 +38,24 @@ def fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+# The name usage errors start with when a script runs as `kafka-run-class.sh <class>`: the class.
+PROG_OVERRIDE: str | None = None
+
+
 class Parser(argparse.ArgumentParser):
-    """Kafka's flags; a wrong command line is one line on stderr and exit code 2."""
+    """Kafka's flags; a wrong command line is one line on stderr and exit code 2. A parser with
+    --zookeeper (add_connection) turns it into --bootstrap-server once the flags are parsed."""
 
     def __init__(self, prog: str, description: str):
-        super().__init__(prog=prog, description=description, allow_abbrev=False)
+        super().__init__(prog=PROG_OVERRIDE or prog, description=description, allow_abbrev=False)
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        if getattr(parsed, "zookeeper", None):
+            if parsed.bootstrap_server or getattr(parsed, "broker_list", None):
+                self.usage_error("give either --zookeeper or --bootstrap-server, not both")
+            parsed.bootstrap_server = brokers_from_zookeeper(parsed.zookeeper)
+        return parsed
 
     def error(self, message: str) -> None:
         fail(f"{self.prog}: {message} (see --help)", 2)
@@ -51,10 +64,30 @@ class Parser(argparse.ArgumentParser):
         self.error(message)
 
 
-def add_connection(parser: Parser, config_flag: str = "--command-config") -> None:
+def add_connection(parser: Parser, config_flag: str = "--command-config",
+                   zookeeper: bool = False) -> None:
     parser.add_argument("--bootstrap-server", help="Broker host:port (default localhost:9092)")
     parser.add_argument("--broker-list", help="Deprecated name of --bootstrap-server")
     parser.add_argument(config_flag, dest="command_config", help="Client properties file")
+    if zookeeper:
+        add_zookeeper(parser)
+
+
+def add_zookeeper(parser: Parser, *names: str) -> None:
+    parser.add_argument(*(names or ("--zookeeper",)), dest="zookeeper",
+                        help="ZooKeeper HOST:PORT[/chroot] where the brokers are registered "
+                             "(instead of --bootstrap-server)")
+
+
+def brokers_from_zookeeper(connect: str) -> str:
+    """The brokers registered in ZooKeeper at `connect`, or one error line and exit code 1."""
+    import zookeeper
+
+    try:
+        return zookeeper.bootstrap_servers(connect)
+    except zookeeper.LookupFailed as e:
+        fail(str(e))
+    return ""
 
 
 def server_args(args) -> list[str]:

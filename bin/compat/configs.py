@@ -12,7 +12,7 @@ DEFAULTS = "the default broker"  # --entity-type brokers --entity-default
 
 def parser() -> Parser:
     p = Parser("kafka-configs.sh", "Describe and alter topic and broker configs (on gregor).")
-    add_connection(p)
+    add_connection(p, zookeeper=True)
     p.add_argument("--describe", action="store_true", help="Show the configs")
     p.add_argument("--alter", action="store_true", help="Change the configs")
     p.add_argument("--entity-type", help="topics or brokers")

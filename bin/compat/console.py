@@ -58,7 +58,7 @@ def producer_main(argv: list[str]) -> None:
 
 def consumer_parser() -> Parser:
     p = Parser("kafka-console-consumer.sh", "Print a topic's messages (on gregor).")
-    add_connection(p, "--consumer.config")
+    add_connection(p, "--consumer.config", zookeeper=True)
     p.add_argument("--topic", help="The topic to consume")
     p.add_argument("--include", "--whitelist", dest="include", help="Not supported: use --topic")
     p.add_argument("--from-beginning", action="store_true", help="Start at the earliest offset")

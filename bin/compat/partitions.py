@@ -22,7 +22,7 @@ def _plan(path: str) -> list[tuple[str, int]]:
 
 def main(argv: list[str]) -> None:
     p = Parser("kafka-reassign-partitions.sh", "Move partitions between brokers (on gregor).")
-    add_connection(p)
+    add_connection(p, zookeeper=True)
     p.add_argument("--reassignment-json-file", required=True, help="Kafka's reassignment plan")
     action = p.add_mutually_exclusive_group(required=True)
     action.add_argument("--execute", action="store_true", help="Start the moves of the plan")

@@ -9,7 +9,7 @@ ACTIONS = ("create", "list", "describe", "delete", "alter")
 
 def parser() -> Parser:
     p = Parser("kafka-topics.sh", "Create, list, describe, alter and delete topics (on gregor).")
-    add_connection(p)
+    add_connection(p, zookeeper=True)
     for action in ACTIONS:
         p.add_argument(f"--{action}", action="store_true", help=f"{action.capitalize()} topics")
     p.add_argument("--topic", help="The topic")
