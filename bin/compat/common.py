@@ -126,6 +126,33 @@ def gregor_json(arguments: list[str]):
     return json.loads(run_gregor(["--output", "json", *arguments]))
 
 
+def gregor_json_even_failed(arguments: list[str]):
+    """(exit code, JSON output, stderr) of a `gregor --output json` command that prints its
+    results before failing (elect-leaders); a failure without output passes through and exits."""
+    result = subprocess.run([find_binary("gregor"), "--output", "json", *arguments],
+                            capture_output=True, text=True)
+    if result.returncode != 0 and not result.stdout.strip():
+        sys.stderr.write(result.stderr)
+        sys.exit(result.returncode)
+    return result.returncode, json.loads(result.stdout), result.stderr
+
+
+def client_config_file(config_file: str | None, properties: dict[str, str]):
+    """A temporary --command-config file: `config_file`'s lines plus `properties` (a context
+    manager giving its path), or None when there is nothing to put in it."""
+    lines = []
+    if config_file:
+        try:
+            lines.append(Path(config_file).read_text())
+        except OSError as e:
+            fail(f"error: cannot read the client config file {config_file}: {e.strerror}")
+    lines += [f"{key}={value}" for key, value in properties.items()]
+    f = tempfile.NamedTemporaryFile("w", prefix="gregor-client-", suffix=".properties")
+    f.write("\n".join(lines) + "\n")
+    f.flush()
+    return f
+
+
 def parse_properties(pairs: list[str] | None, parser: Parser, flag: str) -> dict[str, str]:
     """--property k=v (repeatable) as a dict."""
     out = {}

@@ -20,6 +20,8 @@ def get_offsets_parser() -> Parser:
     p.add_argument("--partitions", help="Comma-separated partition ids (default: all)")
     p.add_argument("--time", default="-1", help="-1/latest, -2/earliest or a timestamp in ms")
     p.add_argument("--exclude-internal-topics", action="store_true", help="Leave out __ topics")
+    for ignored in ("--offsets", "--max-wait-ms"):  # the older GetOffsetShell's
+        p.add_argument(ignored, type=int, help="Accepted, no effect")
     return p
 
 

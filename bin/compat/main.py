@@ -11,11 +11,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import brokers  # noqa: E402
 import configs  # noqa: E402
 import console  # noqa: E402
+import elections  # noqa: E402
 import groups  # noqa: E402
 import logs  # noqa: E402
 import partitions  # noqa: E402
+import run_class  # noqa: E402
+import tools  # noqa: E402
 import topics  # noqa: E402
 
 SCRIPTS = {
@@ -28,6 +32,13 @@ SCRIPTS = {
     "kafka-delete-records": logs.delete_records_main,
     "kafka-dump-log": logs.dump_log_main,
     "kafka-reassign-partitions": partitions.main,
+    "kafka-preferred-replica-election": elections.preferred_main,
+    "kafka-leader-election": elections.leader_election_main,
+    "kafka-log-dirs": brokers.log_dirs_main,
+    "kafka-broker-api-versions": brokers.api_versions_main,
+    "kafka-replay-log-producer": tools.replay_main,
+    "kafka-simple-consumer-shell": tools.simple_consumer_main,
+    "kafka-run-class": run_class.main,
 }
 
 if __name__ == "__main__":

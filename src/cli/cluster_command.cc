@@ -19,6 +19,7 @@ namespace {
 
 constexpr int16_t kElectVersion = 1;  // the newest non-flexible version
 constexpr int8_t kPreferredElection = 0;
+constexpr int8_t kUncleanElection = 1;
 
 void info(const GlobalOptions& options) {
   Client client(options, Client::Kind::kProducer);
@@ -46,12 +47,13 @@ struct ElectArgs {
   std::string topic;
   std::vector<int32_t> partitions;
   bool all = false;
+  std::string election_type = "preferred";
 };
 
 // The request's partitions: null for --all, else the topic's (all, or those given).
 protocol::ElectLeadersRequest election_request(const Client& client, const ElectArgs& args) {
   protocol::ElectLeadersRequest request;
-  request.election_type = kPreferredElection;
+  request.election_type = args.election_type == "unclean" ? kUncleanElection : kPreferredElection;
   request.timeout_ms = client.options().timeout_ms();
   if (args.all) return request;
   auto& topic = request.topic_partitions.emplace().emplace_back();
@@ -109,6 +111,7 @@ void add_cluster_commands(CLI::App& app, const GlobalOptions& options) {
   auto* i = cluster->add_subcommand("info", "Show the cluster id, the controller and the brokers");
   i->footer("Examples:\n  gregor cluster info\n  gregor cluster info --output json");
   i->callback([&options] { info(options); });
+  add_broker_info_commands(*cluster, options);
 
   auto* partitions = app.add_subcommand("partitions", "Operations on partitions across brokers");
   partitions->require_subcommand(1);
@@ -119,6 +122,10 @@ void add_cluster_commands(CLI::App& app, const GlobalOptions& options) {
   e->add_option("--partition", args->partitions, "Only this partition (repeatable)")->needs(topic);
   e->add_flag("--all", args->all, "Every partition not led by its preferred replica")
       ->excludes(topic);
+  e->add_option("--election-type", args->election_type,
+                "preferred, or unclean: an out-of-sync replica when no in-sync one is alive")
+      ->check(CLI::IsMember({"preferred", "unclean"}))
+      ->capture_default_str();
   e->footer(
       "Examples:\n  gregor partitions elect-leaders --all\n"
       "  gregor partitions elect-leaders --topic orders --partition 0");

@@ -20,6 +20,8 @@ void add_group_reset_command(CLI::App& group, const GlobalOptions& options);
 void add_perf_commands(CLI::App& app, const GlobalOptions& options);
 // `cluster info` and `partitions elect-leaders`.
 void add_cluster_commands(CLI::App& app, const GlobalOptions& options);
+// Adds `api-versions` and `log-dirs` to the `cluster` subcommand.
+void add_broker_info_commands(CLI::App& cluster, const GlobalOptions& options);
 // Adds `reassign` and `reassignments` to the `partitions` subcommand.
 void add_reassign_commands(CLI::App& partitions, const GlobalOptions& options);
 
