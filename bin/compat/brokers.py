@@ -17,7 +17,7 @@ def id_list(text: str | None, p: Parser, flag: str) -> list[str]:
 
 def log_dirs_main(argv: list[str]) -> None:
     p = Parser("kafka-log-dirs.sh", "Describe the brokers' log directories (on gregor).")
-    add_connection(p)
+    add_connection(p, broker_list=False)
     p.add_argument("--describe", action="store_true", help="Describe the log directories")
     p.add_argument("--broker-list", dest="brokers",
                    help="Comma-separated broker ids (default: every broker)")

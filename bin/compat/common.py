@@ -65,9 +65,12 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_connection(parser: Parser, config_flag: str = "--command-config",
-                   zookeeper: bool = False) -> None:
+                   zookeeper: bool = False, broker_list: bool = True) -> None:
+    """--bootstrap-server, the client config flag, and (unless the tool gives it another meaning,
+    as kafka-log-dirs.sh does) --broker-list, the older name of --bootstrap-server."""
     parser.add_argument("--bootstrap-server", help="Broker host:port (default localhost:9092)")
-    parser.add_argument("--broker-list", help="Deprecated name of --bootstrap-server")
+    if broker_list:
+        parser.add_argument("--broker-list", help="Deprecated name of --bootstrap-server")
     parser.add_argument(config_flag, dest="command_config", help="Client properties file")
     if zookeeper:
         add_zookeeper(parser)
@@ -92,7 +95,7 @@ def brokers_from_zookeeper(connect: str) -> str:
 
 def server_args(args) -> list[str]:
     """The `gregor` option for --bootstrap-server/--broker-list."""
-    server = args.bootstrap_server or args.broker_list
+    server = args.bootstrap_server or getattr(args, "broker_list", None)
     return ["--bootstrap-server", server] if server else []
 
 
