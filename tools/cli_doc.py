@@ -41,10 +41,11 @@ where the leader cannot be asked that way (a TLS or SASL listener) SIZE shows `-
 `--under-replicated` and `--unavailable` keep only the partitions whose ISR is smaller than their
 replicas, or that have no leader; the lines under the table name them in any case.
 
-`gregor cluster info` (cluster id, controller, brokers with their racks) and `gregor partitions
-elect-leaders` (Kafka's ElectLeaders, which only the controller answers: preferred-leader
-elections) send their requests the same way, for the same reason. `elect-leaders` exits with 1
-when a partition got neither a new leader nor ELECTION_NOT_NEEDED, after printing the table.
+`gregor cluster info` (cluster id, controller, brokers with their racks), `gregor cluster
+api-versions` (each broker's ApiVersions), `gregor cluster log-dirs` (each broker's
+DescribeLogDirs) and `gregor partitions elect-leaders` (Kafka's ElectLeaders, which only the
+controller answers) send their requests the same way, for the same reason. `elect-leaders` exits
+with 1 when a partition got neither a new leader nor ELECTION_NOT_NEEDED, after printing the table.
 
 Kafka's scripts (`kafka-topics.sh`, `kafka-console-producer.sh`, ...) are in `bin/`, on top of
 `gregor`: see `docs/kafka-scripts.md`.

@@ -17,7 +17,8 @@ SUBCOMMANDS = [
     ["records", "delete"], ["group"], ["group", "list"], ["group", "describe"],
     ["group", "delete"], ["group", "reset-offsets"], ["log"], ["log", "dump"],
     ["perf"], ["perf", "produce"], ["perf", "consume"], ["perf", "e2e"],
-    ["cluster"], ["cluster", "info"], ["partitions"], ["partitions", "elect-leaders"],
+    ["cluster"], ["cluster", "info"], ["cluster", "api-versions"], ["cluster", "log-dirs"],
+    ["partitions"], ["partitions", "elect-leaders"],
     ["partitions", "reassign"], ["partitions", "reassignments"],
 ]
 
