@@ -68,14 +68,18 @@ def test_replay_log_producer(module_broker):
     run_class("kafka.tools.ReplayLogProducer", "--broker-list", module_broker.bootstrap,
               "--inputtopic", source, "--outputtopic", copy, "--messages", "2", "--threads", "1")
 
-    def read(topic):
+    def read(topic, count):
+        """The topic's records, after checking that it holds exactly `count` of them."""
+        ends = ok("kafka-get-offsets.sh", "--bootstrap-server", module_broker.bootstrap,
+                  "--topic", topic).splitlines()
+        assert sum(int(line.rsplit(":", 1)[1]) for line in ends) == count
         out = ok("kafka-console-consumer.sh", "--bootstrap-server", module_broker.bootstrap,
-                 "--topic", topic, "--from-beginning", "--timeout-ms", "3000",
+                 "--topic", topic, "--from-beginning", "--max-messages", str(count),
                  "--property", "print.key=true", "--property", "key.separator=:")
         return sorted(out.splitlines())
 
-    assert read(target) == ["a:1", "b:2", "c:3", "null:no key"]
-    assert read(copy) == ["a:1", "b:2"]
+    assert read(target, 4) == ["a:1", "b:2", "c:3", "null:no key"]
+    assert read(copy, 2) == ["a:1", "b:2"]
 
 
 def test_simple_consumer_shell(module_broker):
