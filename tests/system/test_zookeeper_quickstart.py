@@ -102,24 +102,85 @@ def test_zookeeper_scripts_and_topics_through_zookeeper(tmp_path, broker_factory
             os.kill(pid, 9)
 
 
-def test_cluster_quick_start_through_zookeeper(cluster3):
-    zookeeper = cluster3.zookeeper.hosts + cluster3.chroot
-    assert ok("kafka-topics.sh", "--create", "--zookeeper", zookeeper, "--replication-factor",
-              "3", "--partitions", "10", "--topic", "test") == "Created topic test.\n"
-    assert ok("kafka-topics.sh", "--list", f"--zookeeper={zookeeper}") == "test\n"
-    lines = ok("kafka-topics.sh", "--describe", "--zookeeper", zookeeper, "--topic",
-               "test").splitlines()
-    assert lines[0].startswith("Topic: test\tPartitionCount: 10\tReplicationFactor: 3")
-    assert len(lines) == 11
-    assert all(sorted(line.split("Replicas: ")[1].split("\t")[0].split(",")) == ["1", "2", "3"]
-               for line in lines[1:])
-    ok("kafka-topics.sh", "--alter", "--zookeeper", zookeeper, "--topic", "test",
-       "--partitions", "12")
-    assert "PartitionCount: 12" in ok("kafka-topics.sh", "--describe", "--zookeeper", zookeeper,
-                                      "--topic", "test")
-    ok("kafka-topics.sh", "--delete", "--zookeeper", zookeeper, "--topic", "test")
-    wait_for(lambda: "test" not in ok("kafka-topics.sh", "--list", "--zookeeper",
-                                      zookeeper).split(), 30, "topic test deleted")
+def legacy_broker_config(tmp_path: Path, broker_id: int, port: int, zookeeper: str) -> Path:
+    """A server.properties of the ZooKeeper era: the three brokers' files differ only in
+    broker.id, port and log.dir."""
+    config = tmp_path / f"server-{broker_id}.properties"
+    config.write_text(f"broker.id={broker_id}\nport={port}\n"
+                      f"log.dir={tmp_path / f'kafka-logs-{broker_id}'}\n"
+                      f"zookeeper.connect={zookeeper}\nzookeeper.session.timeout.ms=6000\n"
+                      "num.partitions=1\n")
+    return config
+
+
+def zk_cli_ls(zookeeper: str, path: str) -> str:
+    """`zkCli.sh -server ZK ls PATH`'s answer line (Debian's ZooKeeper client)."""
+    result = subprocess.run([zookeeper_server.ZK_CLI, "-server", zookeeper, "ls", path],
+                            capture_output=True, text=True, timeout=60)
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_three_brokers_from_legacy_property_files_and_the_zookeeper_scripts(tmp_path):
+    """The cluster quick start of Kafka's ZooKeeper era, with Kafka's scripts only."""
+    if not zookeeper_server.installed():
+        pytest.skip("ZooKeeper is not installed (apt-get install zookeeper)")
+    zk_port = free_port()
+    zookeeper = f"localhost:{zk_port}"
+    env = {**script_env(), "LOG_DIR": str(tmp_path / "logs")}
+    started = subprocess.run([str(BIN / "zookeeper-server-start.sh"), "-daemon",
+                              str(zookeeper_config(tmp_path, zk_port))],
+                             capture_output=True, text=True, timeout=30, env=env)
+    assert started.returncode == 0, started.stderr
+    zk_pid = int((tmp_path / "logs" / f"zookeeper-{zk_port}.pid").read_text())
+    ports = {broker_id: free_port() for broker_id in (1, 2, 3)}
+    brokers = []
+    try:
+        kazoo_client(f"127.0.0.1:{zk_port}").stop()  # waits for the JVM to serve
+        for broker_id, port in ports.items():
+            config = legacy_broker_config(tmp_path, broker_id, port, zookeeper)
+            log = open(tmp_path / f"broker-{broker_id}.log", "wb")
+            brokers.append(subprocess.Popen([str(BIN / "kafka-server-start.sh"), str(config)],
+                                            stdout=log, stderr=log, env=env))
+        wait_for(lambda: zk_cli_ls(zookeeper, "/brokers/ids") == "[1, 2, 3]", 60,
+                 "zkCli.sh ls /brokers/ids to show the three brokers")
+
+        assert ok("kafka-topics.sh", "--create", "--zookeeper", zookeeper, "--replication-factor",
+                  "3", "--partitions", "10", "--topic", "test") == "Created topic test.\n"
+        assert ok("kafka-topics.sh", "--list", f"--zookeeper={zookeeper}") == "test\n"
+        lines = ok("kafka-topics.sh", "--describe", "--zookeeper", zookeeper, "--topic",
+                   "test").splitlines()
+        assert lines[0].startswith("Topic: test\tPartitionCount: 10\tReplicationFactor: 3")
+        assert len(lines) == 11
+        assert all(sorted(line.split("Replicas: ")[1].split("\t")[0].split(",")) ==
+                   ["1", "2", "3"] for line in lines[1:])
+        messages = [f"message {i}" for i in range(20)]
+        ok("kafka-console-producer.sh", "--broker-list", f"localhost:{ports[1]}", "--topic",
+           "test", input="".join(f"{m}\n" for m in messages))
+        consumed = ok("kafka-console-consumer.sh", "--bootstrap-server", f"localhost:{ports[2]}",
+                      "--topic", "test", "--from-beginning", "--max-messages", "20")
+        assert sorted(consumed.splitlines()) == sorted(messages)
+
+        ok("kafka-topics.sh", "--alter", "--zookeeper", zookeeper, "--topic", "test",
+           "--partitions", "12")
+        assert "PartitionCount: 12" in ok("kafka-topics.sh", "--describe", "--zookeeper",
+                                          zookeeper, "--topic", "test")
+        ok("kafka-topics.sh", "--delete", "--zookeeper", zookeeper, "--topic", "test")
+        wait_for(lambda: "test" not in ok("kafka-topics.sh", "--list", "--zookeeper",
+                                          zookeeper).split(), 30, "topic test deleted")
+    finally:
+        for proc in brokers:
+            proc.terminate()
+        for proc in brokers:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        stopped = subprocess.run([str(BIN / "zookeeper-server-stop.sh")], capture_output=True,
+                                 text=True, timeout=60, env=env)
+        if process_alive(zk_pid):  # the stop script failed: the test fails below
+            os.kill(zk_pid, 9)
+    assert stopped.returncode == 0, stopped.stderr
 
 
 @pytest.mark.parametrize("connect", ["127.0.0.1:1/chroot", "no-such-host.invalid:2181"])
