@@ -91,7 +91,11 @@ void Broker::stop_cluster() {
 
 bool Broker::on_topic_changed(const std::string& name) {
   const TopicPtr before = topics_->find(name);
-  const std::optional<TopicPtr> reloaded = topics_->reload(name);
+  // The partitions' leaders are read before the topic is visible: a Metadata request never
+  // finds a new topic without them (they were written with it).
+  const std::optional<TopicPtr> reloaded = topics_->reload(name, [this](const TopicInfo& topic) {
+    metadata_->track_partitions(topic.name, topic.partition_count());
+  });
   if (!reloaded) {
     spdlog::warn("topic {}: the metadata store cannot be read; keeping what is known", name);
     return false;
@@ -99,9 +103,6 @@ bool Broker::on_topic_changed(const std::string& name) {
   const TopicPtr& now = *reloaded;
   if (!now) {
     if (before) {
-      for (int32_t p = 0; p < before->partition_count(); ++p) {
-        if (auto partition = replicas_->get(name, p)) fetchers_->unfollow(*partition);
-      }
       remove_partitions(*before);
       spdlog::info("topic {} deleted", name);
     }
@@ -183,7 +184,12 @@ void Broker::follow_offsets_leadership(Partition& partition, Role before, Role a
   }
 }
 
+// Both ways a topic goes (this broker deleted it, or saw it deleted in the metadata store) come
+// here: the followed partitions leave the fetchers before their logs go.
 void Broker::remove_partitions(const TopicInfo& topic) {
+  for (int32_t p = 0; fetchers_ && p < topic.partition_count(); ++p) {
+    if (auto partition = replicas_->get(topic.name, p)) fetchers_->unfollow(*partition);
+  }
   if (topic.name == kOffsetsTopic) {
     for (int32_t p = 0; p < topic.partition_count(); ++p)
       groups_->stop_leading(p);

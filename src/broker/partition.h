@@ -78,6 +78,11 @@ class Partition {
   storage::Log& log() { return *log_; }
   const std::shared_ptr<storage::Log>& shared_log() const { return log_; }
 
+  // Set once the replica manager has forgotten the partition (its topic deleted, or the replica
+  // moved away): whoever still holds it, a replica fetcher say, lets it go.
+  void mark_removed() { removed_.store(true, std::memory_order_release); }
+  bool removed() const { return removed_.load(std::memory_order_acquire); }
+
   Role role() const { return role_.load(std::memory_order_acquire); }
   bool is_leader() const { return role() == Role::kLeader; }
   int32_t leader_epoch() const { return leader_epoch_.load(std::memory_order_acquire); }
@@ -164,6 +169,7 @@ class Partition {
   const int32_t index_;
   const std::shared_ptr<storage::Log> log_;
   const int32_t broker_id_;
+  std::atomic<bool> removed_{false};
   std::atomic<Role> role_{Role::kNone};
   std::atomic<int32_t> leader_epoch_{0};
   std::atomic<int32_t> leader_id_{-1};

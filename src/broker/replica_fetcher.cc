@@ -206,6 +206,9 @@ class ReplicaFetchers::Fetcher {
     const auto now = Clock::now();
     const bool over_quota = quota_.exceeded();
     auto first_back = Clock::time_point::max();  // when a partition left out may be fetched
+    // A partition removed after it was followed (a topic deleted while its state was applied)
+    // leaves here, whoever forgot to unfollow it.
+    std::erase_if(partitions_, [](const auto& item) { return item.second.partition->removed(); });
     for (const auto& [key, entry] : partitions_) {
       if (entry.backoff_until > now) {
         first_back = std::min(first_back, entry.backoff_until);
@@ -323,7 +326,7 @@ ReplicaFetchers::~ReplicaFetchers() {
 void ReplicaFetchers::follow(std::shared_ptr<Partition> partition, int32_t leader,
                              int32_t leader_epoch) {
   std::lock_guard lock(mutex_);
-  if (stopped_) return;
+  if (stopped_ || partition->removed()) return;
   for (auto& [id, fetcher] : fetchers_) {
     if (id != leader) fetcher->remove(*partition);
   }

@@ -33,7 +33,11 @@ ErrorCode ReplicaManager::ensure_partitions(const TopicInfo& topic) {
 void ReplicaManager::remove_topic(const TopicInfo& topic) {
   std::unique_lock lock(mutex_);
   for (int32_t p = 0; p < topic.partition_count(); ++p) {
-    if (partitions_.erase(Key{topic.name, p}) > 0) logs_.remove(topic.name, p);
+    auto it = partitions_.find(Key{topic.name, p});
+    if (it == partitions_.end()) continue;
+    it->second->mark_removed();
+    partitions_.erase(it);
+    logs_.remove(topic.name, p);
   }
 }
 
@@ -45,6 +49,7 @@ std::vector<std::shared_ptr<Partition>> ReplicaManager::remove_unassigned(const 
     if (std::find(replicas.begin(), replicas.end(), broker_id_) != replicas.end()) continue;
     auto it = partitions_.find(Key{topic.name, p});
     if (it == partitions_.end()) continue;
+    it->second->mark_removed();
     removed.push_back(it->second);
     partitions_.erase(it);
     logs_.remove(topic.name, p);

@@ -113,11 +113,13 @@ ErrorCode TopicRegistry::load(std::string& error) {
   return ErrorCode::kNone;
 }
 
-std::optional<TopicPtr> TopicRegistry::reload(const std::string& name) {
+std::optional<TopicPtr> TopicRegistry::reload(
+    const std::string& name, const std::function<void(const TopicInfo&)>& before_visible) {
   std::lock_guard write(write_mutex_);
   StoreError store_error = StoreError::kOk;
   auto topic = read_topic(name, &store_error);
   if (store_error != StoreError::kOk) return std::nullopt;
+  if (topic && before_visible) before_visible(*topic);
   std::unique_lock lock(mutex_);
   if (topic) {
     topics_[name] = topic;

@@ -63,7 +63,10 @@ class TopicRegistry {
   // Re-reads one topic from the store (another broker created, changed or deleted it). Returns
   // the topic as it is now, null if it is gone; nullopt if the store could not be read
   // (connection loss), and then the registry keeps what it had: an outage deletes nothing.
-  std::optional<TopicPtr> reload(const std::string& name);
+  // `before_visible` runs with the topic read, before lookups can find it as it is now (to learn
+  // its partitions' leaders first).
+  std::optional<TopicPtr> reload(const std::string& name,
+                                 const std::function<void(const TopicInfo&)>& before_visible = {});
 
   // Validates and (unless validate_only) records a new topic, with the initial state of each
   // partition (the first live replica leads, the live replicas are the ISR). `assignment`, when
