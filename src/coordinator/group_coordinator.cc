@@ -3,6 +3,7 @@
 // GroupCoordinator (classic protocol); where Gregor simplifies, docs/groups.md says so.
 #include "coordinator/group_coordinator.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -66,15 +67,44 @@ void GroupCoordinator::start() {
   name_thread(loader_, "group-loader");
 }
 
+// A wake-up at the latest this often bounds the cost of a deadline set without schedule().
+constexpr int64_t kLongestSleepMs = 1000;
+
 void GroupCoordinator::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stopping_; });
+    const int64_t wait = std::clamp<int64_t>(next_wake_ms_ - steady_(), 0, kLongestSleepMs);
+    if (wait > 0) {
+      // Woken early by stop() or by a deadline set sooner (schedule()): look again.
+      wake_.wait_for(lock, std::chrono::milliseconds(wait));
+      if (steady_() < next_wake_ms_) continue;
+    }
     if (stopping_) break;
     lock.unlock();
     tick();
     lock.lock();
   }
+}
+
+void GroupCoordinator::schedule(int64_t deadline_ms) {
+  if (deadline_ms >= next_wake_ms_) return;
+  next_wake_ms_ = deadline_ms;
+  wake_.notify_all();
+}
+
+int64_t GroupCoordinator::next_deadline_ms() const {
+  int64_t next = next_retention_check_ms_;
+  for (const auto& [_, group] : groups_) {
+    for (const auto& [id, deadline] : group->pending_members)
+      next = std::min(next, deadline);
+    for (const auto& [id, member] : group->members) {
+      if (!member.awaiting_join && !member.awaiting_sync)
+        next = std::min(next, member.session_deadline_ms);
+    }
+    if (group->state == GroupState::kPreparingRebalance)
+      next = std::min(next, group->join_deadline_ms);
+  }
+  return next;
 }
 
 void GroupCoordinator::stop() {
@@ -128,6 +158,7 @@ void GroupCoordinator::set_state(Group& group, GroupState state) {
 
 void GroupCoordinator::renew_session(Member& member) {
   member.session_deadline_ms = steady_() + member.session_timeout_ms;
+  schedule(member.session_deadline_ms);
 }
 
 void GroupCoordinator::join(JoinParams params, JoinCallback done) {
@@ -181,6 +212,7 @@ void GroupCoordinator::join_new_member(Group& group, JoinParams& params, JoinCal
     // KIP-394: the client must come back with this id; until then it holds no place in the
     // group but the rebalance waits for it (for at most its session timeout).
     group.pending_members[id] = steady_() + params.session_timeout_ms;
+    schedule(group.pending_members[id]);
     out.push_back([done, id] { done(join_error(ErrorCode::kMemberIdRequired, id)); });
     return;
   }
@@ -339,6 +371,7 @@ void GroupCoordinator::prepare_rebalance(Group& group, Actions& out) {
   } else {
     group.join_deadline_ms = now + group.max_rebalance_timeout_ms();
   }
+  schedule(group.join_deadline_ms);
   set_state(group, GroupState::kPreparingRebalance);
 }
 
@@ -583,19 +616,7 @@ void GroupCoordinator::tick() {
     const int64_t now = steady_();
     for (auto& [group_id, group_ptr] : groups_) {
       Group& group = *group_ptr;
-      for (auto it = group.pending_members.begin(); it != group.pending_members.end();) {
-        it = it->second <= now ? group.pending_members.erase(it) : std::next(it);
-      }
-      std::vector<std::string> expired;
-      for (const auto& [id, member] : group.members) {
-        // A member waiting in a JoinGroup or SyncGroup cannot heartbeat: the rebalance timeout
-        // decides its fate, not the session.
-        if (member.session_deadline_ms <= now && !member.awaiting_join && !member.awaiting_sync) {
-          expired.push_back(id);
-        }
-      }
-      for (const auto& id : expired)
-        remove_member(group, id, out);
+      expire_sessions(group, now, out);
       if (group.state != GroupState::kPreparingRebalance) continue;
       if (group.join_deadline_ms > now) {
         try_complete_join(group, out);
@@ -613,9 +634,26 @@ void GroupCoordinator::tick() {
       complete_join(group, out);
     }
     expire_offsets(out);
+    next_wake_ms_ = std::max(next_deadline_ms(), now + 1);  // never a busy loop
   }
   for (auto& action : out)
     action();
+}
+
+void GroupCoordinator::expire_sessions(Group& group, int64_t now, Actions& out) {
+  for (auto it = group.pending_members.begin(); it != group.pending_members.end();) {
+    it = it->second <= now ? group.pending_members.erase(it) : std::next(it);
+  }
+  std::vector<std::string> expired;
+  for (const auto& [id, member] : group.members) {
+    // A member waiting in a JoinGroup or SyncGroup cannot heartbeat: the rebalance timeout
+    // decides its fate, not the session.
+    if (member.session_deadline_ms <= now && !member.awaiting_join && !member.awaiting_sync) {
+      expired.push_back(id);
+    }
+  }
+  for (const auto& id : expired)
+    remove_member(group, id, out);
 }
 
 }  // namespace gregor::coordinator

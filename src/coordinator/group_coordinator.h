@@ -13,9 +13,11 @@
 // callback runs later on whichever thread completes it (another request's network thread, the
 // flusher, or the coordinator's own timer thread), never under the coordinator's mutex.
 //
-// Time: deadlines (sessions, join phases, MEMBER_ID_REQUIRED ids) are checked by tick(), which
-// the coordinator's thread calls every 50 ms after start(); tests call it themselves with a
-// fake clock. One mutex guards every group: the work under it is small and never waits.
+// Time: deadlines (sessions, join phases, MEMBER_ID_REQUIRED ids, offset retention) are acted on
+// by tick(), which the coordinator's timer thread calls when the earliest of them comes (as
+// Kafka's timers do: a session expires at its deadline, not on the next round of a poll); tests
+// call it themselves with a fake clock. One mutex guards every group: the work under it is small
+// and never waits.
 #pragma once
 
 #include <condition_variable>
@@ -208,6 +210,12 @@ class GroupCoordinator {
   void remove_member(Group& group, const std::string& member_id, Actions& out);
   void set_state(Group& group, GroupState state);
   void renew_session(Member& member);
+  // A deadline was set for `deadline_ms`: the timer thread wakes by then. Under mutex_.
+  void schedule(int64_t deadline_ms);
+  // The earliest deadline of any group, or of the retention check. Under mutex_.
+  int64_t next_deadline_ms() const;
+  // Forgets MEMBER_ID_REQUIRED ids and members whose session ended by `now`.
+  void expire_sessions(Group& group, int64_t now, Actions& out);
   void store_group(Group& group, std::map<std::string, Bytes> assignments, Actions& out);
   void finish_sync(const std::string& group_id, int32_t generation,
                    std::map<std::string, Bytes> assignments, ErrorCode stored);
@@ -236,6 +244,7 @@ class GroupCoordinator {
   uint64_t last_commit_order_ = 0;
   std::deque<LoadTask> loads_;  // the loader's queue; the front is the one being read
   int64_t next_retention_check_ms_ = 0;
+  int64_t next_wake_ms_ = 0;  // when the timer thread runs tick() next (steady ms)
 
   std::condition_variable wake_;
   std::condition_variable load_wake_;

@@ -163,6 +163,15 @@ TEST_F(GroupCoordinatorTest, ExpiredSessionRemovesMemberAndRebalances) {
   EXPECT_EQ((*rejoin)->leader, b);
 }
 
+TEST_F(GroupCoordinatorTest, DeleteGroupsAtTheSessionDeadlineFindsTheSilentMemberGone) {
+  const std::string a = join_alone();
+  sync(a, 1, {{a, {1}}});
+  now += 9999;
+  EXPECT_EQ(delete_group("g"), ErrorCode::kNonEmptyGroup);
+  now += 1;  // the deadline, with no tick() since
+  EXPECT_EQ(delete_group("g"), ErrorCode::kNone);
+}
+
 TEST_F(GroupCoordinatorTest, MembersThatDoNotRejoinAreDroppedAtRebalanceTimeout) {
   const std::string a = join_alone();
   sync(a, 1, {{a, {1}}});

@@ -252,7 +252,12 @@ void GroupCoordinator::delete_group(const std::string& group_id,
       lock.unlock();
       return done(error != ErrorCode::kNone ? error : ErrorCode::kGroupIdNotFound);
     }
+    // A session that ended a moment ago ends now, not on the timer's next round.
+    expire_sessions(*group, steady_(), out);
     if (group->state != GroupState::kEmpty || !group->pending_members.empty()) {
+      lock.unlock();
+      for (auto& action : out)
+        action();
       return done(ErrorCode::kNonEmptyGroup);
     }
     set_state(*group, GroupState::kDead);

@@ -160,3 +160,24 @@ def test_offset_delete_refuses_subscribed_topics_and_its_deletions_last(broker):
     broker.restart()
     with broker.conn() as conn:
         assert g.offset_fetch(conn, group, None)[1] == {}  # the deletions were stored
+
+
+@pytest.mark.broker_config({**FAST, "group.min.session.timeout.ms": "500"})
+def test_a_static_members_session_ends_at_its_deadline_for_delete_groups(broker):
+    """A static member that stops (no LeaveGroup: static members keep their place) is gone
+    session.timeout.ms after its last heartbeat, not on a later round of a timer: DeleteGroups
+    sent right then succeeds."""
+    topic = unique_topic("static")
+    create_topic(broker.bootstrap, topic, partitions=1)
+    session_s = 1.0
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "static-group",
+                  "group.instance.id": "instance-1", "session.timeout.ms": int(session_s * 1000),
+                  "heartbeat.interval.ms": 200, "auto.offset.reset": "earliest"})
+    c.subscribe([topic])
+    wait_assigned([c], 1)
+    c.close()  # its last heartbeat was sent before this returns
+    stopped = time.monotonic()
+    with closing(admin(broker)) as a:
+        a.list_consumer_groups()  # connected and ready before the deadline
+        time.sleep(max(0.0, stopped + session_s - time.monotonic()))
+        assert a.delete_consumer_groups(["static-group"]) == [("static-group", NoError)]
