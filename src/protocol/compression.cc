@@ -80,10 +80,10 @@ ErrorCode gunzip(ByteView in, std::vector<uint8_t>& out, size_t max_out) {
   return sink.finish();
 }
 
-ErrorCode gzip(ByteView in, std::vector<uint8_t>& out) {
+ErrorCode gzip(ByteView in, std::vector<uint8_t>& out, int level) {
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
+  if (level == kDefaultLevel) level = Z_DEFAULT_COMPRESSION;
+  if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return ErrorCode::kUnknownServerError;
   }
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, deflateEnd);
@@ -249,9 +249,10 @@ ErrorCode unzstd(ByteView in, std::vector<uint8_t>& out, size_t max_out) {
   return sink.finish();
 }
 
-ErrorCode zstd(ByteView in, std::vector<uint8_t>& out) {
+ErrorCode zstd(ByteView in, std::vector<uint8_t>& out, int level) {
+  if (level == kDefaultLevel) level = ZSTD_CLEVEL_DEFAULT;
   out.resize(ZSTD_compressBound(in.size()));
-  size_t written = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), ZSTD_CLEVEL_DEFAULT);
+  size_t written = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), level);
   if (ZSTD_isError(written)) return ErrorCode::kUnknownServerError;
   out.resize(written);
   return ErrorCode::kNone;
@@ -277,22 +278,50 @@ ErrorCode decompress(Compression codec, ByteView in, std::vector<uint8_t>& out, 
   return ErrorCode::kUnsupportedCompressionType;
 }
 
-ErrorCode compress(Compression codec, ByteView in, std::vector<uint8_t>& out) {
+ErrorCode compress(Compression codec, ByteView in, std::vector<uint8_t>& out, int level) {
   if (in.size() >= kMaxInput) return ErrorCode::kMessageTooLarge;
   switch (codec) {
     case Compression::kNone:
       out.assign(in.begin(), in.end());
       return ErrorCode::kNone;
     case Compression::kGzip:
-      return gzip(in, out);
+      return gzip(in, out, level);
     case Compression::kSnappy:
       return snappy_raw(in, out);
     case Compression::kLz4:
       return lz4(in, out);
     case Compression::kZstd:
-      return zstd(in, out);
+      return zstd(in, out, level);
   }
   return ErrorCode::kUnsupportedCompressionType;
+}
+
+ErrorCode recompress_batch(ByteView batch, Compression codec, int level, size_t max_decompressed,
+                           std::vector<uint8_t>& scratch, std::vector<uint8_t>& out) {
+  auto header = parse_batch_header(batch);
+  if (!header || batch.size() < header->total_size()) return ErrorCode::kCorruptMessage;
+  const ByteView records = batch.subspan(kBatchHeaderSize, header->total_size() - kBatchHeaderSize);
+  if (ErrorCode err = decompress(header->compression(), records, scratch, max_decompressed);
+      err != ErrorCode::kNone) {
+    return err;
+  }
+  thread_local std::vector<uint8_t> compressed;
+  if (ErrorCode err = compress(codec, scratch, compressed, level); err != ErrorCode::kNone) {
+    return err;
+  }
+  if (compressed.size() > static_cast<size_t>(INT32_MAX) - kBatchHeaderSize) {
+    return ErrorCode::kMessageTooLarge;
+  }
+  header->attributes =
+      static_cast<int16_t>((header->attributes & ~kCompressionMask) | static_cast<int16_t>(codec));
+  header->batch_length = static_cast<int32_t>(kBatchHeaderSize - kLogOverhead + compressed.size());
+  const size_t start = out.size();
+  out.resize(start + header->total_size());
+  const std::span<uint8_t> rebuilt(out.data() + start, header->total_size());
+  write_batch_header(*header, rebuilt);
+  std::memcpy(rebuilt.data() + kBatchHeaderSize, compressed.data(), compressed.size());
+  update_batch_crc(rebuilt);
+  return ErrorCode::kNone;
 }
 
 }  // namespace gregor::protocol

@@ -13,6 +13,7 @@
 //   if (err != ErrorCode::kNone) return err;  // kCorruptMessage for garbage or a bomb
 #pragma once
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -29,9 +30,20 @@ namespace gregor::protocol {
 // kUnsupportedCompressionType for codec values 5-7. kNone copies `in`.
 ErrorCode decompress(Compression codec, ByteView in, std::vector<uint8_t>& out, size_t max_out);
 
-// Replaces `out` with `in` compressed by `codec` at the codec's default level. Returns
-// kUnsupportedCompressionType for codec values 5-7, kMessageTooLarge for inputs of 2 GiB or more
-// (no batch can hold them).
-ErrorCode compress(Compression codec, ByteView in, std::vector<uint8_t>& out);
+// The codec library's own default level.
+inline constexpr int kDefaultLevel = INT32_MIN;
+
+// Replaces `out` with `in` compressed by `codec` at `level` (zlib's 1-9 or -1 for gzip, zstd's
+// levels; lz4 and snappy ignore it). Returns kUnsupportedCompressionType for codec values 5-7,
+// kMessageTooLarge for inputs of 2 GiB or more (no batch can hold them).
+ErrorCode compress(Compression codec, ByteView in, std::vector<uint8_t>& out,
+                   int level = kDefaultLevel);
+
+// Appends to `out` a copy of `batch` (one whole, valid v2 batch) whose records are compressed by
+// `codec` instead: same header except the codec bits, the length and the CRC. The records are not
+// decoded, only their section decompressed (at most max_decompressed bytes, into `scratch`) and
+// compressed again. Errors as decompress() and compress().
+ErrorCode recompress_batch(ByteView batch, Compression codec, int level, size_t max_decompressed,
+                           std::vector<uint8_t>& scratch, std::vector<uint8_t>& out);
 
 }  // namespace gregor::protocol
