@@ -178,6 +178,7 @@ bool apply_time_units(BrokerConfig& config, const Properties& props, std::string
       {"log.retention.hours", 3600000, &storage::LogConfig::retention_ms},
       {"log.retention.minutes", 60000, &storage::LogConfig::retention_ms},
       {"log.roll.hours", 3600000, &storage::LogConfig::segment_ms},
+      {"log.roll.jitter.hours", 3600000, &storage::LogConfig::segment_jitter_ms},
   };
   for (const auto& unit : units) {
     auto it = props.find(unit.key);
@@ -189,6 +190,7 @@ bool apply_time_units(BrokerConfig& config, const Properties& props, std::string
       return false;
     }
     config.log.*unit.member = *value < 0 ? -1 : *value * unit.factor;
+    config.log_properties[unit.key] = it->second;
   }
   return true;
 }
@@ -211,7 +213,7 @@ std::optional<BrokerConfig> parse_broker_config(const Properties& props, std::st
     if (auto it = broker_keys().find(key); it != broker_keys().end()) {
       ok = it->second(config, value, reason);
     } else if (key == "log.retention.hours" || key == "log.retention.minutes" ||
-               key == "log.roll.hours" || is_listener_key(key)) {
+               key == "log.roll.hours" || key == "log.roll.jitter.hours" || is_listener_key(key)) {
       continue;  // handled by apply_time_units and resolve_listeners
     } else {
       bool matched = false;
@@ -219,6 +221,7 @@ std::optional<BrokerConfig> parse_broker_config(const Properties& props, std::st
         if (log_key.broker_key != key) continue;
         matched = true;
         ok = log_key.apply(config.log, value, reason);
+        config.log_properties[key] = value;
       }
       if (!matched && !is_known_unused(key)) warnings.push_back("unknown configuration " + key);
     }

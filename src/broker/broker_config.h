@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,9 @@ struct BrokerConfig {
 
   // Defaults for every topic's log; topics override them with their own configs.
   storage::LogConfig log;
+  // The log keys server.properties set, as written (log.retention.hours=24, ...): DescribeConfigs
+  // reports each as a STATIC_BROKER_CONFIG synonym.
+  std::map<std::string, std::string, std::less<>> log_properties;
 
   // The address clients are told to use for this broker.
   Endpoint advertised() const;

@@ -58,20 +58,75 @@ ConfigSource broker_source(const std::string& value, const std::string& default_
   return value == default_value ? ConfigSource::kDefault : ConfigSource::kStaticBroker;
 }
 
-// The broker key's levels that have a value, most specific first (ending with the static one).
+// A broker key that Kafka also takes in another unit (log.retention.hours for log.retention.ms),
+// with Kafka's default for it; an empty default means Kafka has none (the key is unset).
+struct SynonymKey {
+  std::string_view name;
+  std::string kafka_default;
+};
+
+// The broker keys that set `key`'s value, the table's own key first, finest unit first. Kafka
+// leaves the millisecond keys unset and defaults the hour keys.
+std::vector<SynonymKey> synonym_keys(const LogConfigKey& key) {
+  static const storage::LogConfig kafka_defaults;
+  const std::string_view name = key.broker_key;
+  if (name == "log.retention.ms")
+    return {{name, ""}, {"log.retention.minutes", ""}, {"log.retention.hours", "168"}};
+  if (name == "log.roll.ms") return {{name, ""}, {"log.roll.hours", "168"}};
+  if (name == "log.roll.jitter.ms") return {{name, ""}, {"log.roll.jitter.hours", "0"}};
+  return {{name, key.render(kafka_defaults)}};
+}
+
+// Whether server.properties set `key`'s value. A config built without properties (tests) counts a
+// value that differs from Kafka's default as set, on the table's own key.
+std::optional<std::string> static_value(const LogConfigKey& key, std::string_view synonym,
+                                        const BrokerConfig& broker,
+                                        const std::vector<SynonymKey>& synonyms) {
+  static const storage::LogConfig kafka_defaults;
+  if (auto it = broker.log_properties.find(synonym); it != broker.log_properties.end())
+    return it->second;
+  for (const auto& other : synonyms) {
+    if (broker.log_properties.contains(other.name)) return std::nullopt;
+  }
+  const std::string value = key.render(broker.log);
+  if (synonym != key.broker_key || value == key.render(kafka_defaults)) return std::nullopt;
+  return value;
+}
+
+// Every broker-level value of `key`, as Kafka lists them: by source (this broker's dynamic value,
+// the cluster default, server.properties, Kafka's default), and within a source by synonym.
 std::vector<ConfigSynonym> broker_synonyms(const LogConfigKey& key, const BrokerConfig& broker,
                                            const DynamicOverrides& dynamic) {
-  static const storage::LogConfig kafka_defaults;
-  const std::string name(key.broker_key);
   std::vector<ConfigSynonym> out;
-  if (name.empty()) return out;  // a topic-only key: no broker default
-  if (auto it = dynamic.this_broker.find(name); it != dynamic.this_broker.end())
-    out.push_back({name, it->second, ConfigSource::kDynamicBroker});
-  if (auto it = dynamic.cluster_default.find(name); it != dynamic.cluster_default.end())
-    out.push_back({name, it->second, ConfigSource::kDynamicDefaultBroker});
-  const std::string value = key.render(broker.log);
-  out.push_back({name, value, broker_source(value, key.render(kafka_defaults))});
+  if (key.broker_key.empty()) return out;  // a topic-only key: no broker default
+  const auto synonyms = synonym_keys(key);
+  auto add_dynamic = [&](const TopicConfigs& values, ConfigSource source) {
+    for (const auto& synonym : synonyms) {
+      if (auto it = values.find(synonym.name); it != values.end())
+        out.push_back({std::string(synonym.name), it->second, source});
+    }
+  };
+  add_dynamic(dynamic.this_broker, ConfigSource::kDynamicBroker);
+  add_dynamic(dynamic.cluster_default, ConfigSource::kDynamicDefaultBroker);
+  for (const auto& synonym : synonyms) {
+    if (auto value = static_value(key, synonym.name, broker, synonyms))
+      out.push_back({std::string(synonym.name), *value, ConfigSource::kStaticBroker});
+  }
+  for (const auto& synonym : synonyms) {
+    if (!synonym.kafka_default.empty())
+      out.push_back({std::string(synonym.name), synonym.kafka_default, ConfigSource::kDefault});
+  }
   return out;
+}
+
+// The value of a broker key in effect on this broker: its dynamic value, else server.properties'.
+std::string broker_value(const LogConfigKey& key, const BrokerConfig& broker,
+                         const DynamicOverrides& dynamic) {
+  const std::string name(key.broker_key);
+  if (auto it = dynamic.this_broker.find(name); it != dynamic.this_broker.end()) return it->second;
+  if (auto it = dynamic.cluster_default.find(name); it != dynamic.cluster_default.end())
+    return it->second;
+  return key.render(broker.log);
 }
 
 }  // namespace
@@ -110,8 +165,9 @@ std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker,
   for (const auto& key : log_config_keys()) {
     if (key.broker_key.empty()) continue;
     auto synonyms = broker_synonyms(key, broker, dynamic);
-    ConfigEntry entry{std::string(key.broker_key), synonyms.front().value, synonyms.front().source,
-                      false, std::move(synonyms)};
+    const ConfigSource source = synonyms.empty() ? ConfigSource::kDefault : synonyms.front().source;
+    ConfigEntry entry{std::string(key.broker_key), broker_value(key, broker, dynamic), source,
+                      !key.broker_dynamic, std::move(synonyms)};
     entries.push_back(std::move(entry));
   }
   return entries;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "broker/log_config_values.h"
 #include "broker/throttled_replicas.h"
 #include "common/config_value.h"
 
@@ -72,16 +73,6 @@ bool set_cleanup_policy(storage::LogConfig& config, std::string_view value, std:
   return true;
 }
 
-bool set_unclean_election(storage::LogConfig& config, std::string_view value, std::string& error) {
-  auto parsed = parse_boolean(value, error);
-  if (parsed) config.unclean_leader_election_enable = *parsed;
-  return parsed.has_value();
-}
-
-std::string unclean_election_text(const storage::LogConfig& config) {
-  return config.unclean_leader_election_enable ? "true" : "false";
-}
-
 template <auto Member>
 bool set_throttled_replicas(storage::LogConfig& config, std::string_view value,
                             std::string& error) {
@@ -93,6 +84,54 @@ bool set_throttled_replicas(storage::LogConfig& config, std::string_view value,
 template <auto Member>
 std::string string_text(const storage::LogConfig& config) {
   return config.*Member;
+}
+
+template <auto Member>
+bool set_boolean(storage::LogConfig& config, std::string_view value, std::string& error) {
+  auto parsed = parse_boolean(value, error);
+  if (parsed) config.*Member = *parsed;
+  return parsed.has_value();
+}
+
+template <auto Member>
+std::string boolean_text(const storage::LogConfig& config) {
+  return config.*Member ? "true" : "false";
+}
+
+bool set_compression(storage::LogConfig& config, std::string_view value, std::string& error) {
+  return parse_compression_type(value, config.compression, error);
+}
+
+std::string compression_text(const storage::LogConfig& config) {
+  return compression_type_text(config.compression);
+}
+
+// zlib's levels, or -1 for its default (Kafka's validator for compression.gzip.level).
+bool set_gzip_level(storage::LogConfig& config, std::string_view value, std::string& error) {
+  auto parsed = parse_integer(value, -1, 9, error);
+  if (parsed && *parsed == 0) error = "must be -1 or between 1 and 9";
+  if (!parsed || *parsed == 0) return false;
+  config.compression_gzip_level = static_cast<int32_t>(*parsed);
+  return true;
+}
+
+bool set_format_version(storage::LogConfig& config, std::string_view value, std::string& error) {
+  if (!valid_message_format_version(value, error)) return false;
+  config.message_format_version = std::string(value);
+  return true;
+}
+
+// Gregor has no remote tier: enabling it is refused as Kafka refuses it on a broker without
+// remote.log.storage.system.enable.
+bool set_remote_storage(storage::LogConfig& config, std::string_view value, std::string& error) {
+  auto parsed = parse_boolean(value, error);
+  if (!parsed) return false;
+  if (*parsed) {
+    error = "tiered storage is not available on this broker";
+    return false;
+  }
+  config.remote_storage_enable = false;
+  return true;
 }
 
 using storage::LogConfig;
@@ -145,7 +184,50 @@ constexpr std::array kKeys = {
                  &set_integer<&LogConfig::min_insync_replicas, 1, kInt32Max>,
                  &integer_text<&LogConfig::min_insync_replicas>},
     LogConfigKey{"unclean.leader.election.enable", "unclean.leader.election.enable",
-                 &set_unclean_election, &unclean_election_text},
+                 &set_boolean<&LogConfig::unclean_leader_election_enable>,
+                 &boolean_text<&LogConfig::unclean_leader_election_enable>},
+    LogConfigKey{"compression.type", "compression.type", &set_compression, &compression_text},
+    LogConfigKey{"compression.gzip.level", "compression.gzip.level", &set_gzip_level,
+                 &integer_text<&LogConfig::compression_gzip_level>},
+    LogConfigKey{"compression.lz4.level", "compression.lz4.level",
+                 &set_integer<&LogConfig::compression_lz4_level, 1, 17>,
+                 &integer_text<&LogConfig::compression_lz4_level>},
+    LogConfigKey{"compression.zstd.level", "compression.zstd.level",
+                 &set_integer<&LogConfig::compression_zstd_level, -131072, 22>,
+                 &integer_text<&LogConfig::compression_zstd_level>},
+    LogConfigKey{"message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms",
+                 &set_integer<&LogConfig::message_timestamp_difference_max_ms, 0, kInt64Max>,
+                 &integer_text<&LogConfig::message_timestamp_difference_max_ms>},
+    LogConfigKey{"message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms",
+                 &set_integer<&LogConfig::message_timestamp_before_max_ms, 0, kInt64Max>,
+                 &integer_text<&LogConfig::message_timestamp_before_max_ms>},
+    LogConfigKey{"message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms",
+                 &set_integer<&LogConfig::message_timestamp_after_max_ms, 0, kInt64Max>,
+                 &integer_text<&LogConfig::message_timestamp_after_max_ms>},
+    // Accepted and described, without effect in Gregor (docs/configuration.md says why).
+    LogConfigKey{"file.delete.delay.ms", "log.segment.delete.delay.ms",
+                 &set_integer<&LogConfig::file_delete_delay_ms, 0, kInt64Max>,
+                 &integer_text<&LogConfig::file_delete_delay_ms>},
+    LogConfigKey{"preallocate", "log.preallocate", &set_boolean<&LogConfig::preallocate>,
+                 &boolean_text<&LogConfig::preallocate>},
+    LogConfigKey{"message.format.version", "log.message.format.version", &set_format_version,
+                 &string_text<&LogConfig::message_format_version>, false},
+    LogConfigKey{"message.downconversion.enable", "log.message.downconversion.enable",
+                 &set_boolean<&LogConfig::message_downconversion_enable>,
+                 &boolean_text<&LogConfig::message_downconversion_enable>},
+    LogConfigKey{"local.retention.ms", "log.local.retention.ms",
+                 &set_integer<&LogConfig::local_retention_ms, -2, kInt64Max>,
+                 &integer_text<&LogConfig::local_retention_ms>},
+    LogConfigKey{"local.retention.bytes", "log.local.retention.bytes",
+                 &set_integer<&LogConfig::local_retention_bytes, -2, kInt64Max>,
+                 &integer_text<&LogConfig::local_retention_bytes>},
+    LogConfigKey{"remote.storage.enable", "", &set_remote_storage,
+                 &boolean_text<&LogConfig::remote_storage_enable>},
+    LogConfigKey{"remote.log.copy.disable", "", &set_boolean<&LogConfig::remote_log_copy_disable>,
+                 &boolean_text<&LogConfig::remote_log_copy_disable>},
+    LogConfigKey{"remote.log.delete.on.disable", "",
+                 &set_boolean<&LogConfig::remote_log_delete_on_disable>,
+                 &boolean_text<&LogConfig::remote_log_delete_on_disable>},
     // Topic-only and broker-only keys (throttling): the other level's name is empty.
     LogConfigKey{"leader.replication.throttled.replicas", "",
                  &set_throttled_replicas<&LogConfig::leader_throttled_replicas>,
@@ -180,7 +262,8 @@ bool apply_log_configs(storage::LogConfig& config, const TopicConfigs& overrides
         key = &candidate;
       }
     }
-    if (key == nullptr) {
+    const bool static_only = level == KeyLevel::kBroker && key != nullptr && !key->broker_dynamic;
+    if (key == nullptr || static_only) {
       error = level == KeyLevel::kTopic
                   ? "Unknown topic config name: " + name
                   : "Cannot update these configs dynamically: " + name +

@@ -20,6 +20,9 @@ struct LogConfigKey {
   bool (*apply)(storage::LogConfig& config, std::string_view value, std::string& error);
   // The value `config` holds, as Kafka prints it (for DescribeConfigs and CreateTopics).
   std::string (*render)(const storage::LogConfig& config);
+  // Whether the broker key can change on a running broker (log.message.format.version cannot,
+  // as in Kafka: it is read from server.properties only).
+  bool broker_dynamic = true;
 };
 
 std::span<const LogConfigKey> log_config_keys();

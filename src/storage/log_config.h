@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "protocol/record_batch.h"
@@ -40,7 +41,57 @@ struct LogConfig {
   std::string follower_throttled_replicas;
   int64_t leader_throttled_rate = std::numeric_limits<int64_t>::max();
   int64_t follower_throttled_rate = std::numeric_limits<int64_t>::max();
+
+  // compression.type: the codec batches are stored in; nullopt ("producer") keeps the producer's.
+  // The broker recompresses a produced batch whose codec differs (broker::Partition::append).
+  std::optional<protocol::Compression> compression;
+  // KIP-390 levels, used when the broker recompresses (Kafka's defaults; -1: zlib's own).
+  int32_t compression_gzip_level = -1;
+  int32_t compression_lz4_level = 9;
+  int32_t compression_zstd_level = 3;
+  // CreateTime records further than this from the broker's clock are refused (INVALID_TIMESTAMP).
+  // `before`/`after` (Kafka 3.6) bound each side and, when left unlimited, fall back to
+  // `difference`; see timestamp_bounds().
+  int64_t message_timestamp_difference_max_ms = std::numeric_limits<int64_t>::max();
+  int64_t message_timestamp_before_max_ms = std::numeric_limits<int64_t>::max();
+  int64_t message_timestamp_after_max_ms = std::numeric_limits<int64_t>::max();
+
+  // Kafka keys that are accepted, validated and described but change nothing in Gregor (see
+  // docs/configuration.md, "Topic configs" for why each is without effect).
+  int64_t file_delete_delay_ms = 60000;
+  bool preallocate = false;
+  std::string message_format_version = "3.0-IV1";
+  bool message_downconversion_enable = true;
+  bool remote_storage_enable = false;  // only false is accepted: there is no remote tier
+  int64_t local_retention_ms = -2;     // -2: retention.ms
+  int64_t local_retention_bytes = -2;  // -2: retention.bytes
+  bool remote_log_copy_disable = false;
+  bool remote_log_delete_on_disable = false;
 };
+
+// How far a CreateTime timestamp may lie before and after the broker's clock.
+struct TimestampBounds {
+  int64_t before_ms;
+  int64_t after_ms;
+  bool unlimited() const {
+    return before_ms == std::numeric_limits<int64_t>::max() &&
+           after_ms == std::numeric_limits<int64_t>::max();
+  }
+};
+
+// Kafka's rule: a side left at its default (unlimited) takes message.timestamp.difference.max.ms.
+// LogAppendTime topics never check (the broker's clock replaces the producer's).
+inline TimestampBounds timestamp_bounds(const LogConfig& config) {
+  constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max();
+  if (config.timestamp_type == protocol::TimestampType::kLogAppendTime) {
+    return {kUnlimited, kUnlimited};
+  }
+  auto side = [&](int64_t own) {
+    return own != kUnlimited ? own : config.message_timestamp_difference_max_ms;
+  };
+  return {side(config.message_timestamp_before_max_ms),
+          side(config.message_timestamp_after_max_ms)};
+}
 
 // cleanup.policy contains `compact`: the log cleaner compacts the log, records need keys.
 inline bool is_compacted(const LogConfig& config) {
