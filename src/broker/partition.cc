@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include "broker/compacted_records.h"
+#include "broker/record_timestamps.h"
 #include "broker/throttled_replicas.h"
+#include "broker/topic_codec.h"
 
 namespace gregor::broker {
 namespace {
@@ -27,6 +29,20 @@ Partition::Partition(std::string topic, int32_t index, std::shared_ptr<storage::
       min_insync_(log_->config().min_insync_replicas),
       compacted_(storage::is_compacted(log_->config())) {
   cache_throttling(log_->config());
+  cache_produce_checks(log_->config());
+}
+
+void Partition::cache_produce_checks(const storage::LogConfig& config) {
+  using protocol::Compression;
+  int32_t level = 0;
+  if (config.compression == Compression::kGzip) level = config.compression_gzip_level;
+  if (config.compression == Compression::kZstd) level = config.compression_zstd_level;
+  codec_level_.store(level, std::memory_order_relaxed);
+  topic_codec_.store(config.compression ? static_cast<int8_t>(*config.compression) : kProducerCodec,
+                     std::memory_order_relaxed);
+  const auto bounds = storage::timestamp_bounds(config);
+  timestamp_before_ms_.store(bounds.before_ms, std::memory_order_relaxed);
+  timestamp_after_ms_.store(bounds.after_ms, std::memory_order_relaxed);
 }
 
 void Partition::cache_throttling(const storage::LogConfig& config) {
@@ -117,6 +133,11 @@ ProduceResult Partition::append(std::span<uint8_t> records, int64_t now_ms) {
   result.error = protocol::validate_batches(records, limits, headers);
   if (result.error != ErrorCode::kNone) return result;
   if (compacted_.load(std::memory_order_relaxed) && !accepts_keys(records, headers, result)) {
+    return result;
+  }
+  if (!accepts_timestamps(records, headers, now_ms, result)) return result;
+  if (topic_codec_.load(std::memory_order_relaxed) != kProducerCodec &&
+      !to_topic_codec(records, headers, limits, result)) {
     return result;
   }
   auto appended = log_->append(records, headers, leader_epoch(), now_ms);
@@ -292,12 +313,48 @@ bool Partition::accepts_keys(protocol::ByteView records,
   return false;
 }
 
+bool Partition::accepts_timestamps(protocol::ByteView records,
+                                   const std::vector<protocol::BatchHeader>& headers,
+                                   int64_t now_ms, ProduceResult& result) const {
+  const storage::TimestampBounds bounds{timestamp_before_ms_.load(std::memory_order_relaxed),
+                                        timestamp_after_ms_.load(std::memory_order_relaxed)};
+  if (bounds.unlimited()) return true;  // Kafka's default: nothing to look at
+  auto bad = find_out_of_range_timestamps(records, headers, bounds, now_ms);
+  if (bad.error != ErrorCode::kNone) {
+    result.error = bad.error;
+    return false;
+  }
+  if (bad.indexes.empty()) return true;
+  result.error = ErrorCode::kInvalidTimestamp;
+  result.error_message = std::move(bad.message);
+  result.invalid_records = std::move(bad.indexes);
+  return false;
+}
+
+bool Partition::to_topic_codec(std::span<uint8_t>& records,
+                               std::vector<protocol::BatchHeader>& headers,
+                               const protocol::ValidationLimits& limits,
+                               ProduceResult& result) const {
+  // Holds the rebuilt batches until Log::append has written them, before this thread's next
+  // produce; the records of a request stay views into its frame otherwise.
+  static thread_local std::vector<uint8_t> rebuilt;
+  const auto codec =
+      static_cast<protocol::Compression>(topic_codec_.load(std::memory_order_relaxed));
+  if (!needs_recompression(headers, codec)) return true;
+  result.error = recompress_payload(records, codec, codec_level_.load(std::memory_order_relaxed),
+                                    limits, rebuilt, headers);
+  if (result.error != ErrorCode::kNone) return false;
+  records = rebuilt;
+  return true;
+}
+
 void Partition::apply_config(const storage::LogConfig& config) {
   log_->set_config(config);
   max_batch_bytes_.store(config.max_message_bytes, std::memory_order_relaxed);
   min_insync_.store(config.min_insync_replicas, std::memory_order_relaxed);
   compacted_.store(storage::is_compacted(config), std::memory_order_relaxed);
   cache_throttling(config);
+  cache_produce_checks(config);
 }
 
 void Partition::watch_appends(std::weak_ptr<AppendListener> listener) {

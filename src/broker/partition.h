@@ -164,6 +164,16 @@ class Partition {
   void cache_throttling(const storage::LogConfig& config);
   bool accepts_keys(protocol::ByteView records, const std::vector<protocol::BatchHeader>& headers,
                     ProduceResult& result) const;
+  // When the topic bounds CreateTime timestamps: true if every record is within them; else false
+  // with `result` set to INVALID_TIMESTAMP and the records at fault.
+  bool accepts_timestamps(protocol::ByteView records,
+                          const std::vector<protocol::BatchHeader>& headers, int64_t now_ms,
+                          ProduceResult& result) const;
+  // When compression.type names a codec: points `records` at a per-thread copy of the batches in
+  // that codec, if any was in another. False with `result.error` set when one cannot be rebuilt.
+  bool to_topic_codec(std::span<uint8_t>& records, std::vector<protocol::BatchHeader>& headers,
+                      const protocol::ValidationLimits& limits, ProduceResult& result) const;
+  void cache_produce_checks(const storage::LogConfig& config);
 
   const std::string topic_;
   const int32_t index_;
@@ -180,6 +190,13 @@ class Partition {
   std::atomic<int32_t> min_insync_;
   // cleanup.policy contains compact: records must have keys (checked record by record).
   std::atomic<bool> compacted_;
+  // compression.type as a codec number, or kProducerCodec; the level for that codec.
+  static constexpr int8_t kProducerCodec = -1;
+  std::atomic<int8_t> topic_codec_{kProducerCodec};
+  std::atomic<int32_t> codec_level_{0};
+  // The CreateTime bounds (storage::timestamp_bounds); both unlimited by default: not checked.
+  std::atomic<int64_t> timestamp_before_ms_{0};
+  std::atomic<int64_t> timestamp_after_ms_{0};
   // This broker is listed for this partition in the topic's throttled replicas.
   std::atomic<bool> listed_as_throttled_leader_;
   std::atomic<bool> listed_as_throttled_follower_;

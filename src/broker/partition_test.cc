@@ -138,5 +138,61 @@ TEST_F(PartitionTest, FollowerTakesTheLeadersRecordsAndHighWatermark) {
   EXPECT_LE(partition_->high_watermark(), partition_->log().log_end_offset());
 }
 
+
+// compression.type and the timestamp bounds, on a partition led by this broker alone.
+class PartitionProduceChecksTest : public PartitionTest {
+ protected:
+  void SetUp() override {
+    PartitionTest::SetUp();
+    partition_->apply_state(state(kSelf, {kSelf}), 0);
+  }
+  std::vector<protocol::BatchHeader> stored() {
+    auto read = partition_->shared_log()->read(0, 1 << 20, true, INT64_MAX);
+    if (!read.slice) return {};
+    return storage::testing::parse_all(storage::testing::read_slice(*read.slice));
+  }
+};
+
+TEST_F(PartitionProduceChecksTest, ATopicCodecRecompressesOtherBatches) {
+  storage::LogConfig config;
+  config.compression = protocol::Compression::kGzip;
+  partition_->apply_config(config);
+  ASSERT_EQ(produce(5).error, ErrorCode::kNone);
+  ASSERT_EQ(produce(3).error, ErrorCode::kNone);
+  auto headers = stored();
+  ASSERT_EQ(headers.size(), 2u);
+  EXPECT_EQ(headers[0].compression(), protocol::Compression::kGzip);
+  EXPECT_EQ(headers[0].record_count, 5);
+  EXPECT_EQ(headers[1].base_offset, 5);
+  EXPECT_EQ(partition_->shared_log()->log_end_offset(), 8);
+}
+
+TEST_F(PartitionProduceChecksTest, ProducerKeepsTheBatchAsItCame) {
+  ASSERT_EQ(produce(5).error, ErrorCode::kNone);
+  auto headers = stored();
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_EQ(headers[0].compression(), protocol::Compression::kNone);
+}
+
+TEST_F(PartitionProduceChecksTest, TimestampsFarFromTheClockAreRefused) {
+  storage::LogConfig config;
+  config.message_timestamp_difference_max_ms = 500;
+  partition_->apply_config(config);
+  // produce() stamps records 1000, 1001, ... and appends at time 2000.
+  auto refused = produce(3);
+  EXPECT_EQ(refused.error, ErrorCode::kInvalidTimestamp);
+  EXPECT_EQ(refused.invalid_records, (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_NE(refused.error_message.find("1000"), std::string::npos) << refused.error_message;
+  config.message_timestamp_difference_max_ms = 1000;
+  partition_->apply_config(config);
+  EXPECT_EQ(produce(3).error, ErrorCode::kNone);
+  config.message_timestamp_difference_max_ms = 999;  // record 0 is now 1000 ms old
+  partition_->apply_config(config);
+  EXPECT_EQ(produce(3).invalid_records, (std::vector<int32_t>{0}));
+  config.timestamp_type = protocol::TimestampType::kLogAppendTime;  // the broker's clock wins
+  partition_->apply_config(config);
+  EXPECT_EQ(produce(3).error, ErrorCode::kNone);
+}
+
 }  // namespace
 }  // namespace gregor::broker
