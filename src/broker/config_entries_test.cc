@@ -51,11 +51,13 @@ TEST(ConfigEntriesTest, DynamicBrokerValuesComeBeforeTheStaticOne) {
   const auto& retention = find(entries, "retention.ms");
   EXPECT_EQ(retention.value, "3000");
   EXPECT_EQ(retention.source, ConfigSource::kDynamicBroker);
-  ASSERT_EQ(retention.synonyms.size(), 3u);
+  ASSERT_EQ(retention.synonyms.size(), 4u);
   EXPECT_EQ(retention.synonyms[1].value, "2000");
   EXPECT_EQ(retention.synonyms[1].source, ConfigSource::kDynamicDefaultBroker);
   EXPECT_EQ(retention.synonyms[2].value, "1000");
   EXPECT_EQ(retention.synonyms[2].source, ConfigSource::kStaticBroker);
+  EXPECT_EQ(retention.synonyms[3].name, "log.retention.hours");  // Kafka's default, in hours
+  EXPECT_EQ(retention.synonyms[3].source, ConfigSource::kDefault);
   EXPECT_EQ(find(entries, "segment.bytes").source, ConfigSource::kDynamicDefaultBroker);
 
   auto broker_entries = broker_config_entries(broker, dynamic);
@@ -65,6 +67,59 @@ TEST(ConfigEntriesTest, DynamicBrokerValuesComeBeforeTheStaticOne) {
   auto defaults = cluster_default_entries(dynamic);
   ASSERT_EQ(defaults.size(), 2u);
   EXPECT_EQ(find(defaults, "log.retention.ms").value, "2000");
+}
+
+const ConfigSynonym* synonym(const ConfigEntry& entry, const std::string& name,
+                             ConfigSource source) {
+  for (const auto& s : entry.synonyms) {
+    if (s.name == name && s.source == source) return &s;
+  }
+  return nullptr;
+}
+
+TEST(ConfigEntriesTest, TimeKeysListTheirOtherUnitsWithTheirOwnSources) {
+  BrokerConfig broker;
+  broker.log.retention_ms = 86400000;
+  broker.log_properties["log.retention.hours"] = "24";
+  broker.log_properties["log.roll.ms"] = "3600000";
+  broker.log.segment_ms = 3600000;
+  DynamicOverrides dynamic;
+  dynamic.cluster_default["log.retention.ms"] = "7200000";
+  TopicInfo topic;
+  topic.log_config = broker.log;
+  topic.log_config.retention_ms = 7200000;
+  auto entries = topic_config_entries(topic, broker, dynamic);
+
+  const auto& retention = find(entries, "retention.ms");
+  EXPECT_EQ(retention.value, "7200000");
+  EXPECT_EQ(retention.source, ConfigSource::kDynamicDefaultBroker);
+  ASSERT_EQ(retention.synonyms.size(), 3u);
+  EXPECT_EQ(retention.synonyms[0].name, "log.retention.ms");
+  ASSERT_NE(synonym(retention, "log.retention.hours", ConfigSource::kStaticBroker), nullptr);
+  EXPECT_EQ(synonym(retention, "log.retention.hours", ConfigSource::kStaticBroker)->value, "24");
+  EXPECT_EQ(synonym(retention, "log.retention.hours", ConfigSource::kDefault)->value, "168");
+  EXPECT_EQ(synonym(retention, "log.retention.ms", ConfigSource::kStaticBroker), nullptr);
+
+  const auto& segment = find(entries, "segment.ms");
+  EXPECT_EQ(segment.source, ConfigSource::kStaticBroker);
+  ASSERT_EQ(segment.synonyms.size(), 2u);
+  EXPECT_EQ(segment.synonyms[0].name, "log.roll.ms");
+  EXPECT_EQ(segment.synonyms[1].name, "log.roll.hours");
+  EXPECT_EQ(segment.synonyms[1].value, "168");
+
+  const auto& jitter = find(entries, "segment.jitter.ms");
+  EXPECT_EQ(jitter.source, ConfigSource::kDefault);
+  ASSERT_EQ(jitter.synonyms.size(), 1u);
+  EXPECT_EQ(jitter.synonyms[0].name, "log.roll.jitter.hours");
+
+  // A broker whose server.properties sets nothing: Kafka's defaults, in Kafka's units.
+  const auto plain = topic_config_entries(TopicInfo{}, BrokerConfig{}, {});
+  EXPECT_EQ(find(plain, "retention.ms").value, "604800000");
+  EXPECT_EQ(find(plain, "retention.ms").source, ConfigSource::kDefault);
+  ASSERT_EQ(find(plain, "retention.ms").synonyms.size(), 1u);
+  EXPECT_EQ(find(plain, "compression.type").synonyms[0].name, "compression.type");
+  EXPECT_EQ(find(plain, "file.delete.delay.ms").synonyms[0].name, "log.segment.delete.delay.ms");
+  EXPECT_TRUE(find(plain, "remote.storage.enable").synonyms.empty());
 }
 
 TEST(ConfigEntriesTest, BrokerEntriesAreReadOnlyWithTheirSource) {
@@ -79,6 +134,10 @@ TEST(ConfigEntriesTest, BrokerEntriesAreReadOnlyWithTheirSource) {
   EXPECT_EQ(find(entries, "delete.topic.enable").value, "true");
   EXPECT_EQ(find(entries, "delete.topic.enable").source, ConfigSource::kDefault);
   EXPECT_EQ(find(entries, "listeners").value, "PLAINTEXT://:9092");
+  EXPECT_EQ(find(entries, "log.retention.ms").value, "604800000");
+  EXPECT_EQ(find(entries, "compression.type").value, "producer");
+  EXPECT_FALSE(find(entries, "compression.type").read_only);
+  EXPECT_TRUE(find(entries, "log.message.format.version").read_only);
 }
 
 TEST(ConfigEntriesTest, ThrottleKeysExistAtOneLevelOnly) {
