@@ -268,7 +268,9 @@ bool apply_log_configs(storage::LogConfig& config, const TopicConfigs& overrides
                   ? "Unknown topic config name: " + name
                   : "Cannot update these configs dynamically: " + name +
                         " (set it in server.properties; the log defaults log.*, "
-                        "message.max.bytes and the *.replication.throttled.rate keys are dynamic)";
+                        "message.max.bytes, compression.* and the *.replication.throttled.rate "
+                        "keys are "
+                        "dynamic, log.message.format.version is not)";
       return false;
     }
     std::string reason;
