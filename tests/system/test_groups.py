@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -352,3 +353,69 @@ def test_hundreds_of_async_commits_leave_the_last_one_committed(broker):
     # The stored records agree: after a restart the coordinator reloads them.
     broker.restart()
     assert committed_offset(broker.bootstrap, topic, "async-committer", 600) == 600
+
+
+# A consumer whose subscribed topic is deleted, in a process of its own: librdkafka 2.0.2 can
+# hang in rd_kafka_destroy afterwards (see the test below), so the test kills it by PID.
+DELETED_TOPIC_CONSUMER = """
+import sys, time
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+bootstrap, topic = sys.argv[1], sys.argv[2]
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": "deleted-topic",
+              "auto.offset.reset": "earliest", "topic.metadata.refresh.interval.ms": 300})
+c.subscribe([topic])
+deadline = time.monotonic() + 30
+while len(c.assignment()) < 2 and time.monotonic() < deadline:
+    c.poll(0.1)
+print("assigned", len(c.assignment()), flush=True)
+sys.stdin.readline()  # the topic is deleted meanwhile
+while time.monotonic() < deadline:
+    msg = c.poll(0.1)
+    if msg is not None and msg.error():
+        print("metadata", msg.error().code(), flush=True)
+        break
+try:
+    c.commit(offsets=[TopicPartition(topic, 0, 3)], asynchronous=False)
+    print("commit 0", flush=True)
+except KafkaException as e:
+    print("commit", e.args[0].code(), flush=True)
+time.sleep(60)  # killed by the test
+"""
+
+
+@pytest.mark.broker_config(FAST)
+def test_a_subscribed_topic_deleted_is_answered_as_kafka_answers_it(broker):
+    """What a consumer meets once its topic is deleted, as Kafka answers it: Metadata says
+    UNKNOWN_TOPIC_OR_PARTITION with no partitions (the client reports the topic unavailable and
+    drops its partitions), Fetch says UNKNOWN_TOPIC_OR_PARTITION with an unknown (-1) high
+    watermark and an empty record set, and OffsetCommit refuses the deleted partitions with
+    UNKNOWN_TOPIC_OR_PARTITION. librdkafka 2.0.2 may then hang in rd_kafka_destroy, on a
+    reference it keeps itself to the removed partitions (docs/groups.md)."""
+    from confluent_kafka.admin import AdminClient
+
+    import kafka_wire as w
+
+    topic = unique_topic("gone")
+    create_topic(broker.bootstrap, topic, partitions=2)
+    produce_values(broker, topic, [f"v{i}" for i in range(6)], 2)
+    consumer = subprocess.Popen([sys.executable, "-c", DELETED_TOPIC_CONSUMER, broker.bootstrap,
+                                 topic], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    guard = threading.Timer(TIMEOUT, consumer.kill)  # bounds the reads below
+    guard.start()
+    try:
+        assert consumer.stdout.readline() == "assigned 2\n"
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        admin.delete_topics([topic])[topic].result(30)
+        consumer.stdin.write("deleted\n")
+        consumer.stdin.flush()
+        unknown = 3  # UNKNOWN_TOPIC_OR_PARTITION
+        assert consumer.stdout.readline() == f"metadata {unknown}\n"
+        assert consumer.stdout.readline() == f"commit {unknown}\n"
+    finally:
+        guard.cancel()
+        consumer.kill()
+        consumer.wait(timeout=10)
+    with broker.conn() as conn:
+        fetched = w.decode_fetch_v4_response(
+            conn.request(w.API_FETCH, 4, w.fetch_v4_body(topic, 0, 0)))
+    assert [(f.error_code, f.high_watermark, f.records_size) for f in fetched] == [(3, -1, 0)]
