@@ -108,6 +108,12 @@ class Broker : private MetadataCache::Listener {
   void apply_initial_states(const TopicResult& result);
   void apply_partition_state(const std::string& topic, int32_t partition,
                              const PartitionLeadership& leadership);
+  // The same for a topic not visible yet (adopt_topic()) or as given.
+  void apply_partition_state(const TopicInfo& topic, int32_t partition,
+                             const PartitionLeadership& leadership);
+  // Opens the partitions of `topic` this broker is a replica of, forgets the others, and gives
+  // each its state: on the cluster thread, before the topic becomes visible as it is now.
+  void adopt_topic(const TopicInfo& topic);
   // The group coordinator follows this broker's leadership of the __consumer_offsets partitions.
   void follow_offsets_leadership(Partition& partition, Role before, Role after);
   // A deleted topic's partitions are gone; for __consumer_offsets, its groups too.

@@ -91,11 +91,11 @@ void Broker::stop_cluster() {
 
 bool Broker::on_topic_changed(const std::string& name) {
   const TopicPtr before = topics_->find(name);
-  // The partitions' leaders are read before the topic is visible: a Metadata request never
-  // finds a new topic without them (they were written with it).
-  const std::optional<TopicPtr> reloaded = topics_->reload(name, [this](const TopicInfo& topic) {
-    metadata_->track_partitions(topic.name, topic.partition_count());
-  });
+  // The topic's partitions are opened and take their states before the topic is visible as it is
+  // now: a Metadata or FindCoordinator request never finds a new topic without its leaders (they
+  // were written with it), nor names this broker leader of a partition it does not lead yet.
+  const std::optional<TopicPtr> reloaded =
+      topics_->reload(name, [this](const TopicInfo& topic) { adopt_topic(topic); });
   if (!reloaded) {
     spdlog::warn("topic {}: the metadata store cannot be read; keeping what is known", name);
     return false;
@@ -109,22 +109,25 @@ bool Broker::on_topic_changed(const std::string& name) {
     metadata_->track_partitions(name, 0);
     return true;
   }
-  if (replicas_->ensure_partitions(*now) != ErrorCode::kNone) {
-    spdlog::error("cannot open the logs of topic {}", name);
-  }
-  for (const auto& gone : replicas_->remove_unassigned(*now)) {
-    fetchers_->unfollow(*gone);
-    spdlog::info("{}-{}: no longer a replica here; log deleted", name, gone->index());
-  }
   if (before && before->configs != now->configs) apply_log_config(*now);
-  metadata_->track_partitions(name, now->partition_count());
+  return true;
+}
+
+void Broker::adopt_topic(const TopicInfo& topic) {
+  if (replicas_->ensure_partitions(topic) != ErrorCode::kNone) {
+    spdlog::error("cannot open the logs of topic {}", topic.name);
+  }
+  for (const auto& gone : replicas_->remove_unassigned(topic)) {
+    fetchers_->unfollow(*gone);
+    spdlog::info("{}-{}: no longer a replica here; log deleted", topic.name, gone->index());
+  }
+  metadata_->track_partitions(topic.name, topic.partition_count());
   // Replicas may have changed (a reassignment): partitions take their state with the new list,
   // and partitions just opened here get the state they missed.
-  for (int32_t p = 0; p < now->partition_count(); ++p) {
-    if (auto leadership = metadata_->partition(name, p))
-      apply_partition_state(name, p, *leadership);
+  for (int32_t p = 0; p < topic.partition_count(); ++p) {
+    if (auto leadership = metadata_->partition(topic.name, p))
+      apply_partition_state(topic, p, *leadership);
   }
-  return true;
 }
 
 void Broker::on_partition_state(const std::string& topic, int32_t partition,
@@ -147,13 +150,18 @@ void Broker::apply_initial_states(const TopicResult& result) {
 
 void Broker::apply_partition_state(const std::string& topic, int32_t index,
                                    const PartitionLeadership& leadership) {
+  if (auto info = topics_->find(topic)) apply_partition_state(*info, index, leadership);
+}
+
+void Broker::apply_partition_state(const TopicInfo& info, int32_t index,
+                                   const PartitionLeadership& leadership) {
+  const std::string& topic = info.name;
   auto partition = replicas_->get(topic, index);
-  auto info = topics_->find(topic);
-  if (!partition || !info || index >= info->partition_count()) return;
-  auto removing = info->removing.find(index);
-  PartitionState state{
-      leadership.state, leadership.version, info->replicas[static_cast<size_t>(index)],
-      removing == info->removing.end() ? std::vector<int32_t>{} : removing->second};
+  if (!partition || index >= info.partition_count()) return;
+  auto removing = info.removing.find(index);
+  PartitionState state{leadership.state, leadership.version,
+                       info.replicas[static_cast<size_t>(index)],
+                       removing == info.removing.end() ? std::vector<int32_t>{} : removing->second};
   // A follower about to lead stops taking the old leader's records first.
   if (leadership.state.leader == config_.broker_id) fetchers_->unfollow(*partition);
   const Role before = partition->apply_state(state, wall_ms());
