@@ -141,8 +141,8 @@ def gregor_json_even_failed(arguments: list[str]):
 
 
 def client_config_file(config_file: str | None, properties: dict[str, str]):
-    """A temporary --command-config file: `config_file`'s lines plus `properties` (a context
-    manager giving its path), or None when there is nothing to put in it."""
+    """A temporary --command-config file holding `config_file`'s lines plus `properties`: an open
+    file to use in a `with` block (its `name` is the path), removed when the block ends."""
     lines = []
     if config_file:
         try:
@@ -181,16 +181,7 @@ def run_with_client_config(arguments: list[str], config_file: str | None,
     plus `properties` (written to a temporary --command-config file), then exits with its code."""
     if not properties:
         exec_gregor(arguments + (["--command-config", config_file] if config_file else []))
-    lines = []
-    if config_file:
-        try:
-            lines.append(Path(config_file).read_text())
-        except OSError as e:
-            fail(f"error: cannot read the client config file {config_file}: {e.strerror}")
-    lines += [f"{key}={value}" for key, value in properties.items()]
-    with tempfile.NamedTemporaryFile("w", prefix="gregor-client-", suffix=".properties") as f:
-        f.write("\n".join(lines) + "\n")
-        f.flush()
+    with client_config_file(config_file, properties) as f:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for gregor
         try:
             code = subprocess.call([find_binary("gregor"), *arguments, "--command-config", f.name])

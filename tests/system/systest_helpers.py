@@ -187,3 +187,20 @@ def stored_codecs(broker, topic: str, partition: int = 0) -> set[int]:
         for b in kafka_wire.scan_batches(data):
             codecs.add(int.from_bytes(data[b.position + 21 : b.position + 23], "big") & 7)
     return codecs
+
+
+def read_lines_then_interrupt(proc: subprocess.Popen, count: int, timeout: float = 60.0) -> list[str]:
+    """Reads `count` lines of a console consumer's stdout (text mode), then stops it with Ctrl-C
+    (SIGINT), as a user ends one, and checks that it exits 0. The reads are bounded: the process
+    is killed if the lines do not come within `timeout`."""
+    import signal
+    import threading
+
+    guard = threading.Timer(timeout, proc.kill)
+    guard.start()
+    try:
+        return [proc.stdout.readline() for _ in range(count)]
+    finally:
+        guard.cancel()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()

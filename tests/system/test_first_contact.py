@@ -16,14 +16,13 @@ import shlex
 import signal
 import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from cli_runner import GREGOR_CLI, REPO
-from systest_helpers import free_port
+from systest_helpers import free_port, read_lines_then_interrupt
 
 README = (REPO / "README.md").read_text()
 CONFIG = REPO / "config" / "server.properties"
@@ -157,15 +156,8 @@ def test_kafka_quick_start_from_the_readme_word_for_word(tmp_path):
         run_line(produce, tmp_path, input="This is my first event\nThis is my second event\n")
         consumer = subprocess.Popen(shlex.split(consume), cwd=tmp_path, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True, env=shell_env())
-        guard = threading.Timer(60, consumer.kill)  # bounds the reads below
-        guard.start()
-        try:
-            got = [consumer.stdout.readline() for _ in range(2)]
-            assert got == ["This is my first event\n", "This is my second event\n"]
-        finally:
-            guard.cancel()
-            consumer.send_signal(signal.SIGINT)  # Ctrl-C, as the quick start ends it
-            assert consumer.wait(timeout=30) == 0, consumer.stderr.read()
+        assert read_lines_then_interrupt(consumer, 2) == ["This is my first event\n",
+                                                         "This is my second event\n"]
         for line in rest:
             run_line(line, tmp_path)
     finally:

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from confluent_kafka import Consumer
 
 from cli_runner import GREGOR_CLI, REPO
-from systest_helpers import free_port, unique_topic
+from systest_helpers import free_port, read_lines_then_interrupt, unique_topic
 
 BIN = REPO / "bin"
 FAST = {"group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "3"}
@@ -53,15 +52,8 @@ def test_quick_start_verbatim(broker):
         [str(BIN / "kafka-console-consumer.sh"), "--topic", "quickstart-events", "--from-beginning",
          "--bootstrap-server", server], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=script_env())
-    guard = threading.Timer(60, consumer.kill)  # bounds the reads below
-    guard.start()
-    try:
-        lines = [consumer.stdout.readline() for _ in range(2)]
-        assert lines == ["This is my first event\n", "This is my second event\n"]
-    finally:
-        guard.cancel()
-        consumer.send_signal(signal.SIGINT)
-        assert consumer.wait(timeout=30) == 0, consumer.stderr.read()
+    assert read_lines_then_interrupt(consumer, 2) == ["This is my first event\n",
+                                                     "This is my second event\n"]
 
 
 def test_topics_script(broker):
