@@ -2,7 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "broker/config_znode.h"
+#include "broker/dynamic_broker_keys.h"
 
 namespace gregor::broker {
 
@@ -15,9 +19,30 @@ std::string DynamicBrokerConfig::path(DynamicScope scope) const {
                                                 : "/config/brokers/" + std::to_string(broker_id_);
 }
 
+// Only the log defaults act on the logs; the other stored keys are kept for DescribeConfigs.
 bool DynamicBrokerConfig::apply(storage::LogConfig& config, const TopicConfigs& overrides,
                                 std::string& error) {
-  return apply_log_configs(config, overrides, KeyLevel::kBroker, error);
+  TopicConfigs log_defaults;
+  for (const auto& [name, value] : overrides) {
+    if (classify_broker_key(name) == BrokerKeyClass::kLogDefault) log_defaults[name] = value;
+  }
+  return apply_log_configs(config, log_defaults, KeyLevel::kBroker, error);
+}
+
+// A stored key Kafka would no longer accept for `scope` is dropped with a warning, as Kafka
+// ignores it, and the rest kept.
+TopicConfigs DynamicBrokerConfig::acceptable(DynamicScope scope, const TopicConfigs& stored) const {
+  TopicConfigs kept;
+  const bool per_broker = scope == DynamicScope::kThisBroker;
+  for (const auto& [name, value] : stored) {
+    TopicConfigs one{{name, value}};
+    if (auto refused = check_dynamic_broker_keys(one, per_broker)) {
+      spdlog::warn("ignoring the dynamic broker config {} in {}: {}", name, path(scope), *refused);
+      continue;
+    }
+    kept.emplace(name, value);
+  }
+  return kept;
 }
 
 void DynamicBrokerConfig::load() {
@@ -25,14 +50,7 @@ void DynamicBrokerConfig::load() {
   for (DynamicScope scope : {DynamicScope::kClusterDefault, DynamicScope::kThisBroker}) {
     std::string data;
     if (store_.get(path(scope), data) != cluster::StoreError::kOk) continue;
-    TopicConfigs configs = parse_config_znode(data);
-    storage::LogConfig check = static_defaults_;
-    std::string error;
-    if (!apply(check, configs, error)) {
-      spdlog::warn("ignoring the dynamic broker configs in {}: {}", path(scope), error);
-      continue;
-    }
-    overrides_[scope] = std::move(configs);
+    overrides_[scope] = acceptable(scope, parse_config_znode(data));
   }
 }
 
@@ -40,9 +58,12 @@ std::optional<DynamicScope> DynamicBrokerConfig::scope_of(const std::string& res
                                                           ConfigChange& error) const {
   if (resource_name.empty()) return DynamicScope::kClusterDefault;
   if (resource_name == std::to_string(broker_id_)) return DynamicScope::kThisBroker;
-  error = {ErrorCode::kInvalidRequest, "Unexpected broker id, expected " +
-                                           std::to_string(broker_id_) +
-                                           " or empty string, but received " + resource_name};
+  const bool numeric = std::all_of(resource_name.begin(), resource_name.end(),
+                                   [](unsigned char c) { return std::isdigit(c) || c == '-'; });
+  error = {ErrorCode::kInvalidRequest,
+           numeric ? "Unexpected broker id, expected " + std::to_string(broker_id_) +
+                         ", but received " + resource_name
+                   : "Node id must be an integer, but it is: " + resource_name};
   return std::nullopt;
 }
 
@@ -54,15 +75,10 @@ TopicConfigs DynamicBrokerConfig::overrides(DynamicScope scope) const {
 
 ConfigChange DynamicBrokerConfig::replace(DynamicScope scope, const TopicConfigs& configs,
                                           bool validate_only) {
-  storage::LogConfig check = static_defaults_;
-  std::string error;
-  // Kafka answers a refused broker config with INVALID_REQUEST (topic configs: INVALID_CONFIG).
-  if (!apply(check, configs, error)) {
-    const std::string resource =
-        scope == DynamicScope::kClusterDefault ? "" : std::to_string(broker_id_);
-    return {ErrorCode::kInvalidRequest,
-            "Invalid config value for resource BROKER '" + resource + "': " + error};
-  }
+  // Kafka (3.2 and later) answers a refused broker config with INVALID_REQUEST and the bare
+  // reason, where a refused topic config is INVALID_CONFIG.
+  if (auto refused = check_dynamic_broker_keys(configs, scope == DynamicScope::kThisBroker))
+    return {ErrorCode::kInvalidRequest, *refused};
   if (validate_only) return {};
   std::lock_guard lock(mutex_);
   const std::string data = config_znode_json(configs);

@@ -1,10 +1,10 @@
-// Dynamic broker configs, as Kafka has them for the log defaults: every broker-level log key
-// (log.retention.ms, log.segment.bytes, message.max.bytes, ...: the broker keys of
-// log_config_keys()) can be changed on a running broker with AlterConfigs or
-// IncrementalAlterConfigs on a BROKER resource, for this broker (resource name = its id, stored
-// in /config/brokers/<id>) or for every broker (empty name, stored in /config/brokers/<default>).
-// Precedence, lowest first: Kafka's default, server.properties, the cluster default, this
-// broker's own. Other broker keys are static: they are set in server.properties.
+// Dynamic broker configs, as Kafka has them: AlterConfigs or IncrementalAlterConfigs on a BROKER
+// resource, for this broker (resource name = its id, stored in /config/brokers/<id>) or for every
+// broker (empty name, stored in /config/brokers/<default>). Which keys are accepted, at which
+// level, is dynamic_broker_keys.h. The log defaults (log.retention.ms, message.max.bytes, ...:
+// the broker keys of log_config_keys()) apply to the running logs; the other dynamic keys and
+// custom keys are stored and described only (docs/configuration.md). Precedence, lowest first:
+// Kafka's default, server.properties, the cluster default, this broker's own.
 //
 // Thread-safe. The owner (Broker) pushes the new log defaults to the topics after a change.
 #pragma once
@@ -43,7 +43,8 @@ class DynamicBrokerConfig {
   void load();
 
   // The scope a BROKER resource name denotes: "" the cluster default, this broker's id itself;
-  // any other name is INVALID_REQUEST (another broker's configs are changed through it).
+  // any other name is INVALID_REQUEST (another broker's configs are changed through it), in
+  // Kafka's words.
   std::optional<DynamicScope> scope_of(const std::string& resource_name, ConfigChange& error) const;
 
   // The overrides (broker key -> value) of a scope, and of both.
@@ -52,7 +53,8 @@ class DynamicBrokerConfig {
     return {overrides(DynamicScope::kThisBroker), overrides(DynamicScope::kClusterDefault)};
   }
   // Validates `configs` as the whole new set of overrides of `scope` and, unless validate_only,
-  // stores it. INVALID_REQUEST (as Kafka) naming the key for a static, unknown or bad value.
+  // stores it. INVALID_REQUEST (as Kafka) naming every static key, or the bad value, or every
+  // per-broker key given to the cluster default.
   ConfigChange replace(DynamicScope scope, const TopicConfigs& configs, bool validate_only);
 
   // server.properties' log defaults with the dynamic overrides applied.
@@ -62,6 +64,7 @@ class DynamicBrokerConfig {
  private:
   std::string path(DynamicScope scope) const;
   static bool apply(storage::LogConfig& config, const TopicConfigs& overrides, std::string& error);
+  TopicConfigs acceptable(DynamicScope scope, const TopicConfigs& stored) const;
 
   cluster::MetadataStore& store_;
   const int32_t broker_id_;

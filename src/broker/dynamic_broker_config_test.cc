@@ -23,7 +23,7 @@ TEST_F(DynamicBrokerConfigTest, ScopesAndPrecedence) {
   EXPECT_EQ(config.scope_of("3", error), DynamicScope::kThisBroker);
   EXPECT_FALSE(config.scope_of("4", error).has_value());
   EXPECT_EQ(error.error, ErrorCode::kInvalidRequest);
-  EXPECT_EQ(error.message, "Unexpected broker id, expected 3 or empty string, but received 4");
+  EXPECT_EQ(error.message, "Unexpected broker id, expected 3, but received 4");
 
   EXPECT_EQ(config.log_defaults().retention_ms, 1000);
   ASSERT_EQ(config
@@ -44,7 +44,7 @@ TEST_F(DynamicBrokerConfigTest, RefusesStaticUnknownAndBadValuesAndStoresNothing
   auto config = make();
   auto refused = config.replace(DynamicScope::kThisBroker, {{"num.partitions", "3"}}, false);
   EXPECT_EQ(refused.error, ErrorCode::kInvalidRequest);
-  EXPECT_NE(refused.message.find("Cannot update these configs dynamically: num.partitions"),
+  EXPECT_NE(refused.message.find("Cannot update these configs dynamically: Set(num.partitions)"),
             std::string::npos)
       << refused.message;
   refused = config.replace(DynamicScope::kThisBroker, {{"log.retention.ms", "soon"}}, false);
@@ -52,6 +52,8 @@ TEST_F(DynamicBrokerConfigTest, RefusesStaticUnknownAndBadValuesAndStoresNothing
             std::string::npos)
       << refused.message;
   EXPECT_TRUE(config.overrides(DynamicScope::kThisBroker).empty());
+  EXPECT_FALSE(config.scope_of("x", refused).has_value());
+  EXPECT_EQ(refused.message, "Node id must be an integer, but it is: x");
   // validate_only checks without storing.
   EXPECT_EQ(config.replace(DynamicScope::kThisBroker, {{"log.retention.ms", "5"}}, true).error,
             ErrorCode::kNone);
@@ -81,6 +83,36 @@ TEST_F(DynamicBrokerConfigTest, SurvivesARestartInKafkasZnodes) {
   config.load();
   EXPECT_EQ(config.log_defaults().max_message_bytes, 2000);
   EXPECT_TRUE(config.overrides(DynamicScope::kClusterDefault).empty());
+}
+
+TEST_F(DynamicBrokerConfigTest, StoresOtherDynamicAndCustomKeysWithoutTouchingTheLogs) {
+  auto config = make();
+  ASSERT_EQ(
+      config
+          .replace(DynamicScope::kClusterDefault,
+                   {{"num.io.threads", "16"}, {"my.custom.key", "x"}, {"log.retention.ms", "7"}},
+                   false)
+          .error,
+      ErrorCode::kNone);
+  EXPECT_EQ(config.overrides(DynamicScope::kClusterDefault).size(), 3u);
+  EXPECT_EQ(config.log_defaults().retention_ms, 7);
+
+  auto reloaded = make();
+  reloaded.load();
+  EXPECT_EQ(reloaded.overrides(DynamicScope::kClusterDefault).at("num.io.threads"), "16");
+}
+
+TEST_F(DynamicBrokerConfigTest, PerBrokerKeysAreRefusedAtTheClusterDefaultOnly) {
+  auto config = make();
+  auto refused =
+      config.replace(DynamicScope::kClusterDefault, {{"listeners", "PLAINTEXT://:9092"}}, false);
+  EXPECT_EQ(refused.error, ErrorCode::kInvalidRequest);
+  EXPECT_EQ(refused.message,
+            "Cannot update these configs at default cluster level, broker id must be specified: "
+            "Set(listeners)");
+  EXPECT_EQ(
+      config.replace(DynamicScope::kThisBroker, {{"listeners", "PLAINTEXT://:9092"}}, false).error,
+      ErrorCode::kNone);
 }
 
 }  // namespace

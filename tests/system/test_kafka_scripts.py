@@ -237,7 +237,7 @@ def test_configs_script(broker):
                                             "--describe")
     static = script("kafka-configs.sh", *server, "--broker", "0", "--alter", "--add-config",
                     "num.partitions=3")
-    assert static.returncode == 1 and "Cannot update these configs dynamically: num.partitions" \
+    assert static.returncode == 1 and "Cannot update these configs dynamically: Set(num.partitions)" \
         in static.stderr
 
 

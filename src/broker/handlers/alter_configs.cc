@@ -1,8 +1,10 @@
 // AlterConfigs and IncrementalAlterConfigs, for topics and brokers. The first replaces a
 // resource's whole set of overrides, the second edits it key by key (SET, DELETE, APPEND,
-// SUBTRACT). Topic changes validate like CreateTopics; broker changes are the dynamic log
-// defaults (dynamic_broker_config.h), for this broker or, with an empty name, for every broker.
-// Both answer INVALID_CONFIG naming the key and apply to the running logs at once.
+// SUBTRACT). Topic changes validate like CreateTopics and answer INVALID_CONFIG naming the key;
+// broker changes are dynamic broker configs (dynamic_broker_config.h, dynamic_broker_keys.h),
+// for this broker or, with an empty name, for every broker, refused with INVALID_REQUEST as
+// Kafka 3.2+ refuses them. Each resource is answered on its own: one refused resource leaves
+// the others of the request alone.
 #include <algorithm>
 #include <set>
 
@@ -63,8 +65,9 @@ Target target_of(Broker& broker, int8_t type, const std::string& name) {
 // Only list-valued keys take APPEND and SUBTRACT: cleanup.policy and its broker default.
 ConfigChange edit_list(Target& target, const std::string& name, Op op, const std::string& value) {
   if (name != "cleanup.policy" && name != "log.cleanup.policy") {
-    return {ErrorCode::kInvalidConfig,
-            "Config value append/subtract is not allowed for config key: " + name};
+    return {ErrorCode::kInvalidConfig, std::string("Config value ") +
+                                           (op == Op::kAppend ? "append" : "subtract") +
+                                           " is not allowed for config key: " + name};
   }
   auto& configs = target.overrides;
   auto items = split_list(configs.contains(name) ? configs[name] : target.cleanup_policy);
@@ -80,23 +83,35 @@ ConfigChange edit_list(Target& target, const std::string& name, Op op, const std
   return {};
 }
 
+// Kafka checks a resource's keys before anything else: a key given twice, then null values
+// (which only DELETE may have), naming every such key.
+template <typename Resource, typename NullAllowed>
+ConfigChange check_keys(const Resource& resource, NullAllowed null_allowed) {
+  std::set<std::string> seen;
+  std::string nulls;
+  for (const auto& config : resource.configs) {
+    if (!seen.insert(config.name).second)
+      return {ErrorCode::kInvalidRequest, "Error due to duplicate config keys"};
+    if (!config.value && !null_allowed(config)) nulls += (nulls.empty() ? "" : ", ") + config.name;
+  }
+  if (!nulls.empty())
+    return {ErrorCode::kInvalidRequest, "Null value not supported for : " + nulls};
+  return {};
+}
+
 template <typename Resource>
 ConfigChange incremental_one(Broker& broker, const Resource& resource, bool validate_only) {
+  auto checked = check_keys(resource, [](const auto& change) {
+    return static_cast<Op>(change.config_operation) == Op::kDelete;
+  });
+  if (checked.error != ErrorCode::kNone) return checked;
   Target target = target_of(broker, resource.resource_type, resource.resource_name);
   if (!target.store) return target.error;
-  std::set<std::string> seen;
   for (const auto& change : resource.configs) {
-    if (!seen.insert(change.name).second) {
-      return {ErrorCode::kInvalidRequest, "Error due to duplicate config keys: " + change.name};
-    }
     const auto op = static_cast<Op>(change.config_operation);
     if (op == Op::kDelete) {
       target.overrides.erase(change.name);
-      continue;
-    }
-    if (!change.value)
-      return {ErrorCode::kInvalidConfig, "Null value not supported: " + change.name};
-    if (op == Op::kSet) {
+    } else if (op == Op::kSet) {
       target.overrides[change.name] = *change.value;
     } else if (op == Op::kAppend || op == Op::kSubtract) {
       auto result = edit_list(target, change.name, op, *change.value);
@@ -111,15 +126,25 @@ ConfigChange incremental_one(Broker& broker, const Resource& resource, bool vali
 
 template <typename Resource>
 ConfigChange replace_one(Broker& broker, const Resource& resource, bool validate_only) {
+  auto checked = check_keys(resource, [](const auto&) { return false; });
+  if (checked.error != ErrorCode::kNone) return checked;
   Target target = target_of(broker, resource.resource_type, resource.resource_name);
   if (!target.store) return target.error;
   TopicConfigs configs;
-  for (const auto& config : resource.configs) {
-    if (!config.value)
-      return {ErrorCode::kInvalidConfig, "Null value not supported: " + config.name};
+  for (const auto& config : resource.configs)
     configs[config.name] = *config.value;
-  }
   return target.store(configs, validate_only);
+}
+
+// Kafka refuses every copy of a resource named twice in one request, and only those.
+template <typename Resources>
+std::set<std::pair<int8_t, std::string>> repeated_resources(const Resources& resources) {
+  std::set<std::pair<int8_t, std::string>> seen, repeated;
+  for (const auto& resource : resources) {
+    auto id = std::make_pair(resource.resource_type, resource.resource_name);
+    if (!seen.insert(id).second) repeated.insert(id);
+  }
+  return repeated;
 }
 
 template <typename Request, typename Response, typename Change>
@@ -127,11 +152,15 @@ void handle(const RequestPtr& request, Change change) {
   Request body;
   if (!request->decode(body)) return request->close_connection();
   Response response;
+  const auto repeated = repeated_resources(body.resources);
   for (const auto& resource : body.resources) {
     auto& out = response.responses.emplace_back();
     out.resource_type = resource.resource_type;
     out.resource_name = resource.resource_name;
-    auto result = change(request->broker(), resource, body.validate_only);
+    const bool twice = repeated.contains({resource.resource_type, resource.resource_name});
+    auto result =
+        twice ? ConfigChange{ErrorCode::kInvalidRequest, "Each resource must appear at most once."}
+              : change(request->broker(), resource, body.validate_only);
     out.error_code = to_wire(result.error);
     if (!result.message.empty()) out.error_message = result.message;
   }
