@@ -1,6 +1,10 @@
 #include "broker/config_entries.h"
 
+#include <algorithm>
 #include <functional>
+#include <set>
+
+#include "broker/dynamic_broker_keys.h"
 
 namespace gregor::broker {
 namespace {
@@ -152,16 +156,66 @@ std::vector<ConfigEntry> topic_config_entries(const TopicInfo& topic, const Brok
   return entries;
 }
 
+namespace {
+
+// The dynamic values of a broker key that is not a log default, this broker's first.
+std::vector<ConfigSynonym> dynamic_synonyms(const std::string& name,
+                                            const DynamicOverrides& dynamic) {
+  std::vector<ConfigSynonym> synonyms;
+  if (auto it = dynamic.this_broker.find(name); it != dynamic.this_broker.end())
+    synonyms.push_back({name, it->second, ConfigSource::kDynamicBroker});
+  if (auto it = dynamic.cluster_default.find(name); it != dynamic.cluster_default.end())
+    synonyms.push_back({name, it->second, ConfigSource::kDynamicDefaultBroker});
+  return synonyms;
+}
+
+// A key Kafka changes dynamically is not read-only, even where Gregor only stores its value.
+bool read_only_in_kafka(const std::string& name) {
+  const auto key_class = classify_broker_key(name);
+  return key_class == BrokerKeyClass::kStatic;
+}
+
+// A static key of Gregor's, or its stored dynamic value when it has one (Kafka describes the
+// stored value; docs/configuration.md says which of them Gregor acts on).
+ConfigEntry static_key_entry(const BrokerKey& key, const BrokerConfig& broker,
+                             const DynamicOverrides& dynamic) {
+  const BrokerConfig kafka_defaults;
+  ConfigEntry entry{key.name, key.render(broker), ConfigSource::kDefault, true, {}};
+  entry.source = broker_source(entry.value, key.render(kafka_defaults));
+  entry.read_only = read_only_in_kafka(entry.name);
+  auto synonyms = dynamic_synonyms(entry.name, dynamic);
+  synonyms.push_back({entry.name, entry.value, entry.source});
+  entry.value = synonyms.front().value;
+  entry.source = synonyms.front().source;
+  entry.synonyms = std::move(synonyms);
+  return entry;
+}
+
+// Stored keys with no entry of their own: other dynamic keys of Kafka's, and custom keys.
+void add_stored_only_entries(std::vector<ConfigEntry>& entries, const DynamicOverrides& dynamic) {
+  std::set<std::string> names;
+  for (const auto* stored : {&dynamic.this_broker, &dynamic.cluster_default}) {
+    for (const auto& [name, value] : *stored) {
+      if (classify_broker_key(name) != BrokerKeyClass::kLogDefault) names.insert(name);
+    }
+  }
+  for (const auto& name : names) {
+    const bool described =
+        std::any_of(entries.begin(), entries.end(),
+                    [&](const ConfigEntry& entry) { return entry.name == name; });
+    if (described) continue;
+    auto synonyms = dynamic_synonyms(name, dynamic);
+    entries.push_back({name, synonyms.front().value, synonyms.front().source, false, synonyms});
+  }
+}
+
+}  // namespace
+
 std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker,
                                                const DynamicOverrides& dynamic) {
-  const BrokerConfig kafka_defaults;
   std::vector<ConfigEntry> entries;
-  for (const auto& key : broker_keys()) {
-    ConfigEntry entry{key.name, key.render(broker), ConfigSource::kDefault, true, {}};
-    entry.source = broker_source(entry.value, key.render(kafka_defaults));
-    entry.synonyms.push_back({entry.name, entry.value, entry.source});
-    entries.push_back(std::move(entry));
-  }
+  for (const auto& key : broker_keys())
+    entries.push_back(static_key_entry(key, broker, dynamic));
   for (const auto& key : log_config_keys()) {
     if (key.broker_key.empty()) continue;
     auto synonyms = broker_synonyms(key, broker, dynamic);
@@ -170,6 +224,7 @@ std::vector<ConfigEntry> broker_config_entries(const BrokerConfig& broker,
                       !key.broker_dynamic, std::move(synonyms)};
     entries.push_back(std::move(entry));
   }
+  add_stored_only_entries(entries, dynamic);
   return entries;
 }
 
