@@ -266,11 +266,7 @@ bool apply_log_configs(storage::LogConfig& config, const TopicConfigs& overrides
     if (key == nullptr || static_only) {
       error = level == KeyLevel::kTopic
                   ? "Unknown topic config name: " + name
-                  : "Cannot update these configs dynamically: " + name +
-                        " (set it in server.properties; the log defaults log.*, "
-                        "message.max.bytes, compression.* and the *.replication.throttled.rate "
-                        "keys are "
-                        "dynamic, log.message.format.version is not)";
+                  : "Cannot update these configs dynamically: Set(" + name + ")";
       return false;
     }
     std::string reason;

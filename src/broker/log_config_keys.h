@@ -37,8 +37,9 @@ bool apply_topic_configs(storage::LogConfig& config, const TopicConfigs& overrid
                          std::string& error);
 
 // The same with the keys named at either level: topic keys (retention.ms) or broker keys
-// (log.retention.ms, for dynamic broker configs; an unknown one is "Cannot update these configs
-// dynamically").
+// (log.retention.ms, for dynamic broker configs; one that is not a dynamic log default is
+// "Cannot update these configs dynamically": dynamic_broker_keys.h sorts the other broker keys
+// before they get here).
 enum class KeyLevel { kTopic, kBroker };
 // The key's name at `level`; empty when it has none there.
 std::string_view key_name(const LogConfigKey& key, KeyLevel level);

@@ -9,6 +9,7 @@ import struct
 import pytest
 
 import kafka_wire as w
+from cli_runner import run_cli
 from systest_helpers import admin_client, create_topic, unique_topic
 from test_admin_apis import (ALTER_CONFIGS, BROKER, INCREMENTAL_ALTER, INVALID_REQUEST, alter_body,
                              describe_configs)
@@ -218,3 +219,18 @@ def test_null_values_and_duplicate_keys(conn):
     assert (r.int16(), r.string()) == (INVALID_REQUEST, "Null value not supported for : a, b")
     dup = [(BROKER, "0", [("num.io.threads", "8"), ("num.io.threads", "9")])]
     assert alter_at(conn, 0, dup)[0][:2] == (INVALID_REQUEST, "Error due to duplicate config keys")
+
+
+def test_gregor_config_set_broker(module_broker, conn):
+    """`gregor config set --broker` (librdkafka's AlterConfigs): a dynamic key Gregor only
+    stores is accepted and described; static keys are refused together."""
+    def cli(*args):
+        return run_cli(["config", "set", "--broker", "0", *args], module_broker.bootstrap)
+
+    accepted = cli("num.io.threads=8", "my.custom.key=1")
+    assert accepted.returncode == 0, accepted.stderr
+    assert stored(conn, "0") == {"num.io.threads": ("8", DYNAMIC_BROKER_CONFIG),
+                                 "my.custom.key": ("1", DYNAMIC_BROKER_CONFIG)}
+    refused = cli("num.partitions=3", "log.dirs=/x", "num.io.threads=9")
+    assert refused.returncode == 1
+    assert NOT_DYNAMIC + "Set(log.dirs, num.partitions)" in refused.stderr
