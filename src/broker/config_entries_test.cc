@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace gregor::broker {
 namespace {
 
@@ -184,6 +186,29 @@ TEST(ConfigEntriesTest, ThrottleKeysAreRefusedAtTheOtherLevel) {
       KeyLevel::kBroker, error));
   EXPECT_EQ(config.leader_throttled_rate, 5);
   EXPECT_EQ(config.follower_throttled_rate, 6);
+}
+
+TEST(ConfigEntriesTest, StoredDynamicAndCustomBrokerKeysAreDescribedWithTheirSources) {
+  BrokerConfig broker;
+  DynamicOverrides dynamic;
+  dynamic.this_broker = {{"num.network.threads", "8"}, {"my.custom.key", "x"}};
+  dynamic.cluster_default = {{"num.network.threads", "6"}, {"num.io.threads", "16"}};
+  auto entries = broker_config_entries(broker, dynamic);
+
+  const auto& network = find(entries, "num.network.threads");
+  EXPECT_EQ(network.value, "8");
+  EXPECT_EQ(network.source, ConfigSource::kDynamicBroker);
+  EXPECT_FALSE(network.read_only);  // dynamic in Kafka
+  ASSERT_EQ(network.synonyms.size(), 3u);
+  EXPECT_EQ(network.synonyms[1].source, ConfigSource::kDynamicDefaultBroker);
+  EXPECT_EQ(network.synonyms[2].value, "3");  // server.properties' (here Kafka's default)
+
+  EXPECT_EQ(find(entries, "num.io.threads").source, ConfigSource::kDynamicDefaultBroker);
+  EXPECT_EQ(find(entries, "my.custom.key").value, "x");
+  EXPECT_TRUE(find(entries, "broker.id").read_only);
+  EXPECT_EQ(std::count_if(entries.begin(), entries.end(),
+                          [](const ConfigEntry& e) { return e.name == "num.network.threads"; }),
+            1);
 }
 
 }  // namespace
