@@ -95,9 +95,9 @@ TEST(ListenerConfigTest, ListenerNamesMustBeMappedUniqueAndAdvertisedOnlyIfListe
             "listener name CLIENT is not in listener.security.protocol.map");
   EXPECT_EQ(refusal({{"listeners", "PLAINTEXT://:9092,PLAINTEXT://:9093"}}),
             "listener name PLAINTEXT appears twice");
-  EXPECT_EQ(refusal({{"listeners", "PLAINTEXT://:9092"},
-                     {"advertised.listeners", "SSL://host:9093"}}),
-            "advertised.listeners: listener name SSL is not one of the names in listeners");
+  EXPECT_EQ(
+      refusal({{"listeners", "PLAINTEXT://:9092"}, {"advertised.listeners", "SSL://host:9093"}}),
+      "advertised.listeners: listener name SSL is not one of the names in listeners");
   EXPECT_NE(refusal({{"advertised.listeners", "PLAINTEXT://0.0.0.0:9092"}}).find("wildcard"),
             std::string::npos);
 }

@@ -138,7 +138,6 @@ TEST_F(PartitionTest, FollowerTakesTheLeadersRecordsAndHighWatermark) {
   EXPECT_LE(partition_->high_watermark(), partition_->log().log_end_offset());
 }
 
-
 // compression.type and the timestamp bounds, on a partition led by this broker alone.
 class PartitionProduceChecksTest : public PartitionTest {
  protected:
