@@ -6,8 +6,7 @@
 //   KeylessRecords keyless = find_keyless_records(payload, headers);
 //   if (keyless.error != ErrorCode::kNone || !keyless.indexes.empty()) refuse();
 //
-// Called on network threads (Partition::append); stateless apart from a per-thread buffer for
-// decompression.
+// Called on network threads (Partition::append), over for_each_produced_record.
 #pragma once
 
 #include <cstdint>

@@ -1,13 +1,10 @@
 #include "broker/topic_codec.h"
 
+#include "broker/produced_records.h"
 #include "protocol/compression.h"
 
 namespace gregor::broker {
 namespace {
-
-// Decompressed records of one batch may not exceed this (the bound of the other produce checks
-// that look inside batches); larger ones are refused as corrupt.
-constexpr size_t kMaxDecompressed = 64 << 20;
 
 bool keeps_its_codec(const protocol::BatchHeader& header, protocol::Compression codec) {
   return header.is_control() || header.compression() == codec;
@@ -37,10 +34,10 @@ ErrorCode recompress_payload(protocol::ByteView payload, protocol::Compression c
       out.insert(out.end(), batch.begin(), batch.end());
       continue;
     }
-    error = protocol::recompress_batch(batch, codec, level, kMaxDecompressed, scratch, out);
+    error = protocol::recompress_batch(batch, codec, level, kMaxProducedDecompressed, scratch, out);
     if (error != ErrorCode::kNone) break;
   }
-  if (scratch.capacity() > kMaxDecompressed / 16) std::vector<uint8_t>().swap(scratch);
+  if (scratch.capacity() > kMaxProducedDecompressed / 16) std::vector<uint8_t>().swap(scratch);
   if (error != ErrorCode::kNone) return error;
   return protocol::validate_batches(out, limits, headers);
 }
