@@ -1,6 +1,6 @@
 // The broker's state and services, independent of the network: configuration, metadata store,
 // topic registry, logs and partitions, group commit. The network layer hands it requests
-// (through the handlers in broker/handlers) and it never touches a socket.
+// (through the handlers in api/handlers) and it never touches a socket.
 //
 // Lifecycle: open() loads the metadata and recovers the logs; shutdown() (also on destruction)
 // flushes every log, writes the checkpoints and the clean-shutdown marker. Thread-safe.

@@ -7,7 +7,7 @@
 // coordinator's loader thread; until then its groups' requests get COORDINATOR_LOAD_IN_PROGRESS.
 // Groups of partitions it does not lead get NOT_COORDINATOR.
 //
-// Who calls it: the API handlers in broker/handlers, on network threads. Requests that must
+// Who calls it: the API handlers in api/handlers, on network threads. Requests that must
 // wait (a JoinGroup until every member has rejoined, a SyncGroup until the leader's assignment
 // is stored, an OffsetCommit until it is durable) hand in a callback and return at once; the
 // callback runs later on whichever thread completes it (another request's network thread, the

@@ -12,13 +12,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-#include "broker/api_registry.h"
-#include "protocol/request_header.h"
-
 namespace gregor::net {
 namespace {
-
-constexpr int16_t kApiVersionsKey = 18;
 
 int32_t read_be32(const uint8_t* p) {
   return static_cast<int32_t>((uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
@@ -38,6 +33,7 @@ Connection::Connection(asio::ip::tcp::socket socket, IoLoop& loop, broker::Broke
     : socket_(std::move(socket)),
       loop_(loop),
       broker_(broker),
+      dispatcher_(api::served_apis(), &broker),
       room_(loop.context()),
       idle_(loop.context()),
       last_activity_(std::chrono::steady_clock::now()) {
@@ -78,7 +74,7 @@ asio::awaitable<void> Connection::idle_watch(std::chrono::milliseconds max_idle)
     co_await idle_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) break;
     const bool idle = std::chrono::steady_clock::now() >= last_activity_ + max_idle;
-    if (idle && slots_.empty() && !writing_) {
+    if (idle && responses_.empty() && !writing_) {
       spdlog::debug("closing {}: idle for {} ms (connections.max.idle.ms)", peer_,
                     max_idle.count());
       close();
@@ -90,7 +86,7 @@ asio::awaitable<void> Connection::read_loop() {
   const int32_t max_size = broker_.config().socket_request_max_bytes;
   try {
     for (;;) {
-      while (slots_.size() >= kMaxInFlight && !closed_) {
+      while (responses_.full() && !closed_) {
         room_.expires_at(asio::steady_timer::time_point::max());
         std::error_code ec;
         co_await room_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -119,73 +115,38 @@ asio::awaitable<void> Connection::read_loop() {
 }
 
 void Connection::dispatch(protocol::FrameBuffer frame) {
-  protocol::Reader in(frame);
-  protocol::RequestHeader header;
-  if (!protocol::read_header_prefix(in, header)) {
-    spdlog::warn("closing {}: request frame too short for a header", peer_);
-    return close();
-  }
-  const auto* api = broker::find_api(header.api_key);
-  if (api == nullptr) {
-    spdlog::warn("closing {}: unknown API key {}", peer_, header.api_key);
-    return close();
-  }
-  const bool known_version =
-      header.api_version >= api->min_advertised && header.api_version <= api->max_version;
-  // An unknown ApiVersions version is answered (KIP-511); for any other API it means the client
-  // ignored our ApiVersions answer, and Kafka closes the connection.
-  if (!known_version && header.api_key != kApiVersionsKey) {
-    spdlog::warn("closing {}: unsupported version {} of API {}", peer_, header.api_version,
-                 api->name);
-    return close();
-  }
-  if (known_version) {
-    protocol::read_header_rest(in, header, header.api_version >= api->request_first_flexible);
-    if (!in.ok()) {
-      spdlog::warn("closing {}: malformed request header", peer_);
-      return close();
-    }
-  }
-  const auto body_offset = static_cast<size_t>(in.position() - frame.data());
-  const uint64_t sequence = next_sequence_++;
-  slots_.emplace_back();
+  const uint64_t sequence = responses_.reserve();
   auto completion = [weak = weak_from_this(), sequence](std::optional<protocol::Writer> out,
                                                         bool close) mutable {
     auto self = weak.lock();
     if (!self) return;
-    if (self->loop_.in_this_thread()) return self->complete(sequence, std::move(out), close);
-    self->loop_.post([self, sequence, out = std::move(out), close]() mutable {
-      self->complete(sequence, std::move(out), close);
+    ResponseQueue::Response response{std::move(out), close};
+    if (self->loop_.in_this_thread()) return self->complete(sequence, std::move(response));
+    self->loop_.post([self, sequence, response = std::move(response)]() mutable {
+      self->complete(sequence, std::move(response));
     });
   };
-  auto request = std::make_shared<broker::RequestContext>(broker_, loop_, client_host_,
-                                                          std::move(header), std::move(frame),
-                                                          body_offset, std::move(completion));
-  api->handle(request);
+  if (!dispatcher_.dispatch(std::move(frame), loop_, peer_, client_host_, std::move(completion))) {
+    close();
+  }
 }
 
-void Connection::complete(uint64_t sequence, std::optional<protocol::Writer> frame, bool close) {
-  if (closed_ || sequence < first_sequence_) return;
-  auto& slot = slots_[sequence - first_sequence_];
-  slot.ready = true;
-  slot.close = close;
-  slot.frame = std::move(frame);
+void Connection::complete(uint64_t sequence, ResponseQueue::Response response) {
+  if (closed_) return;
+  responses_.complete(sequence, std::move(response));
   pump_writes();
 }
 
 void Connection::pump_writes() {
   if (writing_ || closed_) return;
-  while (!slots_.empty() && slots_.front().ready) {
-    Slot slot = std::move(slots_.front());
-    slots_.pop_front();
-    ++first_sequence_;
+  while (auto response = responses_.pop_ready()) {
     room_.cancel();
-    if (slot.close) return close();
-    if (!slot.frame) continue;  // acks=0: no response
+    if (response->close) return close();
+    if (!response->frame) continue;  // acks=0: no response
     writing_ = true;
     asio::co_spawn(
         loop_.context(),
-        [self = shared_from_this(), frame = std::move(*slot.frame)]() mutable {
+        [self = shared_from_this(), frame = std::move(*response->frame)]() mutable {
           return self->write_frame(std::move(frame));
         },
         asio::detached);
@@ -248,7 +209,7 @@ void Connection::close() {
   socket_.close(ec);
   room_.cancel();
   idle_.cancel();
-  slots_.clear();
+  responses_.clear();
 }
 
 }  // namespace gregor::net

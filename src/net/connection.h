@@ -1,5 +1,6 @@
-// One client connection: reads size-prefixed request frames, hands each to its API handler, and
-// writes the responses back in request order, whatever order the handlers finish in.
+// One client connection: reads size-prefixed request frames, hands each to the API layer's
+// dispatcher, and writes the responses back in request order, whatever order the handlers finish
+// in (net/response_queue.h).
 //
 // Requests are pipelined: reading goes on while earlier requests wait (acks=all, long-poll
 // fetch), up to kMaxInFlight, so one fsync can serve many of a producer's requests. Lives on one
@@ -11,12 +12,12 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <optional>
 
+#include "api/dispatcher.h"
 #include "broker/broker.h"
 #include "net/io_loop.h"
+#include "net/response_queue.h"
 #include "protocol/codec.h"
 #include "protocol/frame_buffer.h"
 
@@ -32,18 +33,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
 
  private:
-  struct Slot {
-    bool ready = false;
-    bool close = false;
-    std::optional<protocol::Writer> frame;
-  };
-
   asio::awaitable<void> read_loop();
   // Closes the connection once it has been idle (nothing read or written, nothing pending) for
   // connections.max.idle.ms.
   asio::awaitable<void> idle_watch(std::chrono::milliseconds max_idle);
   void dispatch(protocol::FrameBuffer frame);
-  void complete(uint64_t sequence, std::optional<protocol::Writer> frame, bool close);
+  void complete(uint64_t sequence, ResponseQueue::Response response);
   void pump_writes();
   asio::awaitable<void> write_frame(protocol::Writer frame);
   asio::awaitable<void> send_file(const protocol::FileSlice& slice);
@@ -52,12 +47,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ip::tcp::socket socket_;
   IoLoop& loop_;
   broker::Broker& broker_;
+  const api::Dispatcher dispatcher_;
   std::string peer_;
   std::string client_host_;  // "/<address>", for group descriptions
 
-  std::deque<Slot> slots_;       // one per request in flight, oldest first
-  uint64_t first_sequence_ = 0;  // sequence number of slots_.front()
-  uint64_t next_sequence_ = 0;
+  ResponseQueue responses_{kMaxInFlight};
   bool writing_ = false;
   bool closed_ = false;
   asio::steady_timer room_;  // the reader waits on it while kMaxInFlight requests are pending

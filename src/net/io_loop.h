@@ -8,11 +8,11 @@
 #include <string>
 #include <thread>
 
-#include "broker/request_context.h"
+#include "common/executor.h"
 
 namespace gregor::net {
 
-class IoLoop final : public broker::Executor {
+class IoLoop final : public Executor {
  public:
   explicit IoLoop(std::string name = "network");
   ~IoLoop() override;

@@ -21,6 +21,14 @@ struct RequestHeader {
   std::optional<std::string> client_id;
 };
 
+inline constexpr int16_t kApiVersionsKey = 18;
+
+// ApiVersions is the API a client speaks before it knows the broker's versions: its responses
+// keep header v0, and a version the broker does not know is still answered (KIP-511).
+constexpr bool is_api_versions(int16_t api_key) {
+  return api_key == kApiVersionsKey;
+}
+
 // Reads the fixed part (api_key, api_version, correlation_id): enough to answer even a request
 // whose version is unknown. Returns false on a frame too short for it.
 bool read_header_prefix(Reader& in, RequestHeader& header);

@@ -435,6 +435,7 @@ def emit_header(api_key, api_name, messages, snake):
     for msg in messages:
         out.append(f"struct {msg.name} {{")
         out.append(f"  static constexpr int16_t kApiKey = {api_key};")
+        out.append(f'  static constexpr const char* kApiName = "{api_name}";')
         out.append(f"  static constexpr int16_t kMinVersion = {msg.versions[0]};")
         out.append(f"  static constexpr int16_t kMaxVersion = {msg.versions[1]};")
         out.append(f"  static constexpr int16_t kFirstFlexible = {msg.first_flexible};")
