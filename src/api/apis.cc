@@ -5,6 +5,7 @@
 #include <array>
 
 #include "api/handlers/handlers.h"
+#include "broker/broker.h"
 
 #include "protocol/messages/alter_configs.h"
 #include "protocol/messages/alter_partition_reassignments.h"
@@ -65,18 +66,18 @@ constexpr std::array kApis = {
     Api{ApiVersionsRequest::kApiKey, ApiVersionsRequest::kApiName, ApiVersionsRequest::kMinVersion,
         ApiVersionsRequest::kMinVersion, ApiVersionsRequest::kMaxVersion,
         ApiVersionsRequest::kFirstFlexible, &serve_api_versions},
-    api<CreateTopicsRequest, &handle_create_topics>(),
-    api<DeleteTopicsRequest, &handle_delete_topics>(),
+    admin_api<CreateTopicsRequest, &handle_create_topics>(),
+    admin_api<DeleteTopicsRequest, &handle_delete_topics>(),
     api<DeleteRecordsRequest, &handle_delete_records>(),
     api<OffsetForLeaderEpochRequest, &handle_offset_for_leader_epoch>(),
     api<DescribeConfigsRequest, &handle_describe_configs>(),
-    api<AlterConfigsRequest, &handle_alter_configs>(),
+    admin_api<AlterConfigsRequest, &handle_alter_configs>(),
     api<DescribeLogDirsRequest, &handle_describe_log_dirs>(),
-    api<CreatePartitionsRequest, &handle_create_partitions>(),
+    admin_api<CreatePartitionsRequest, &handle_create_partitions>(),
     api<DeleteGroupsRequest, &handle_delete_groups>(),
     // Cluster operations, answered by the controller.
     api<ElectLeadersRequest, &handle_elect_leaders>(),
-    api<IncrementalAlterConfigsRequest, &handle_incremental_alter_configs>(),
+    admin_api<IncrementalAlterConfigsRequest, &handle_incremental_alter_configs>(),
     api<AlterPartitionReassignmentsRequest, &handle_alter_partition_reassignments>(),
     api<ListPartitionReassignmentsRequest, &handle_list_partition_reassignments>(),
     api<OffsetDeleteRequest, &handle_offset_delete>(),
@@ -95,6 +96,11 @@ static_assert(ascending_keys(), "kApis lists each API once, by ascending key");
 
 std::span<const Api> served_apis() {
   return kApis;
+}
+
+void run_on_admin_thread(const RequestPtr& request, std::function<void()> work) {
+  request->hold_connection();
+  request->broker().admin_thread().post(std::move(work));
 }
 
 void close_malformed(const RequestPtr& request, const char* api_name) {

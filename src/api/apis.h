@@ -12,10 +12,14 @@
 //  - versions older than the served ones are advertised only when the API names an error
 //    response for them, and are answered with it (UNSUPPORTED_VERSION). librdkafka turns
 //    features on only when the advertised range covers old versions (Produce v0 for compression,
-//    for example), so Gregor advertises them, as Kafka does.
+//    for example), so Gregor advertises them, as Kafka does;
+//  - an API declared with admin_api<...>() has its handler run on the broker's admin thread:
+//    its work waits on the metadata store, and a network thread never waits.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -48,6 +52,19 @@ void close_malformed(const RequestPtr& request, const char* api_name);
 template <typename Request>
 using Handler = void (*)(const RequestPtr& request, Request body);
 
+// Runs `work` on the admin thread of the request's broker (broker::Broker::admin_thread), and
+// holds the connection's later requests until this one is answered. Called on the network thread
+// by the handler; handlers that find out only from the body that they must wait on the metadata
+// store (Metadata when it creates a topic) go through handle_on_admin_thread, the others are
+// declared with admin_api<...>().
+void run_on_admin_thread(const RequestPtr& request, std::function<void()> work);
+
+template <typename Request, Handler<Request> Handle>
+void handle_on_admin_thread(const RequestPtr& request, Request body) {
+  auto shared = std::make_shared<Request>(std::move(body));
+  run_on_admin_thread(request, [request, shared] { Handle(request, std::move(*shared)); });
+}
+
 template <typename Request, Handler<Request> Handle, int16_t MinServed, auto ErrorResponse>
 void decode_and_serve(const RequestPtr& request) {
   Request body;
@@ -76,6 +93,13 @@ constexpr Api api() {
              Request::kMaxVersion,
              Request::kFirstFlexible,
              &decode_and_serve<Request, Handle, MinServed, ErrorResponse>};
+}
+
+// The declaration of an API whose handler waits on the metadata store: decoded and checked on
+// the network thread, handled on the admin thread.
+template <typename Request, Handler<Request> Handle>
+constexpr Api admin_api() {
+  return api<Request, &handle_on_admin_thread<Request, Handle>>();
 }
 
 }  // namespace gregor::api

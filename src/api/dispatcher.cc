@@ -13,19 +13,19 @@ const Api* Dispatcher::find(int16_t key) const {
   return it != apis_.end() && it->key == key ? &*it : nullptr;
 }
 
-bool Dispatcher::dispatch(protocol::FrameBuffer frame, Executor& executor, const std::string& peer,
-                          const std::string& client_host,
-                          RequestContext::Completion completion) const {
+Dispatcher::Outcome Dispatcher::dispatch(protocol::FrameBuffer frame, Executor& executor,
+                                         const std::string& peer, const std::string& client_host,
+                                         RequestContext::Completion completion) const {
   protocol::Reader in(frame);
   protocol::RequestHeader header;
   if (!protocol::read_header_prefix(in, header)) {
     spdlog::warn("closing {}: request frame too short for a header", peer);
-    return false;
+    return Outcome::kCloseNow;
   }
   const Api* api = find(header.api_key);
   if (api == nullptr) {
     spdlog::warn("closing {}: unknown API key {}", peer, header.api_key);
-    return false;
+    return Outcome::kCloseNow;
   }
   const bool advertised =
       header.api_version >= api->min_advertised && header.api_version <= api->max_version;
@@ -34,13 +34,13 @@ bool Dispatcher::dispatch(protocol::FrameBuffer frame, Executor& executor, const
   if (!advertised && !protocol::is_api_versions(header.api_key)) {
     spdlog::warn("closing {}: unsupported version {} of API {}", peer, header.api_version,
                  api->name);
-    return false;
+    return Outcome::kCloseNow;
   }
   if (advertised) {
     protocol::read_header_rest(in, header, header.api_version >= api->request_first_flexible);
     if (!in.ok()) {
       spdlog::warn("closing {}: malformed {} request header", peer, api->name);
-      return false;
+      return Outcome::kCloseNow;
     }
   }
   const auto body_offset = static_cast<size_t>(in.position() - frame.data());
@@ -48,7 +48,7 @@ bool Dispatcher::dispatch(protocol::FrameBuffer frame, Executor& executor, const
       std::make_shared<RequestContext>(broker_, executor, client_host, std::move(header),
                                        std::move(frame), body_offset, std::move(completion));
   api->serve(request);
-  return true;
+  return request->holds_connection() ? Outcome::kHolding : Outcome::kServing;
 }
 
 }  // namespace gregor::api

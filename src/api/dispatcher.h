@@ -26,11 +26,15 @@ class Dispatcher {
 
   const Api* find(int16_t key) const;
 
-  // Serves `frame`: `completion` later receives the response, or a request to close. Returns
-  // false, having logged why (naming `peer`), when the connection must close at once; then
-  // `completion` is never called.
-  bool dispatch(protocol::FrameBuffer frame, Executor& executor, const std::string& peer,
-                const std::string& client_host, RequestContext::Completion completion) const;
+  enum class Outcome {
+    kServing,   // `completion` will receive the response, or a request to close
+    kHolding,   // the same, and the connection reads nothing more until then
+    kCloseNow,  // logged (naming `peer`); `completion` is never called
+  };
+
+  // Serves `frame`.
+  Outcome dispatch(protocol::FrameBuffer frame, Executor& executor, const std::string& peer,
+                   const std::string& client_host, RequestContext::Completion completion) const;
 
  private:
   std::span<const Api> apis_;

@@ -8,6 +8,7 @@
 
 #include "protocol/messages/api_versions.h"
 #include "protocol/messages/heartbeat.h"
+#include "protocol/messages/list_groups.h"
 #include "protocol/messages/produce.h"
 #include "protocol/request_header.h"
 
@@ -54,6 +55,15 @@ ProduceResponse refuse_produce(const ProduceRequest& body, ErrorCode error) {
   return response;
 }
 
+// Answers later, from "another thread", and holds the connection meanwhile, as the handlers
+// that run on the admin thread do.
+std::vector<RequestPtr> held;
+
+void handle_list_groups_later(const RequestPtr& request, protocol::ListGroupsRequest) {
+  request->hold_connection();
+  held.push_back(request);
+}
+
 void handle_api_versions_never(const RequestPtr&, protocol::ApiVersionsRequest) {
   FAIL() << "ApiVersions is served by serve_api_versions in the broker's table";
 }
@@ -61,11 +71,13 @@ void handle_api_versions_never(const RequestPtr&, protocol::ApiVersionsRequest) 
 constexpr std::array kTestApis = {
     api<ProduceRequest, &handle_produce, 3, &refuse_produce>(),
     api<HeartbeatRequest, &handle_heartbeat, 1>(),
+    api<protocol::ListGroupsRequest, &handle_list_groups_later>(),
     api<protocol::ApiVersionsRequest, &handle_api_versions_never>(),
 };
 
 struct Outcome {
-  bool accepted = false;  // dispatch() returned true
+  bool accepted = false;  // not kCloseNow
+  bool holding = false;   // kHolding
   int completions = 0;
   bool close = false;
   std::optional<protocol::Writer> frame;
@@ -87,18 +99,21 @@ class DispatcherTest : public ::testing::Test {
   void SetUp() override {
     heartbeats.clear();
     produces = 0;
+    held.clear();
   }
 
   Outcome dispatch(protocol::FrameBuffer frame, std::span<const Api> apis = kTestApis) {
     auto outcome = std::make_shared<Outcome>();
     Dispatcher dispatcher(apis, nullptr);
-    outcome->accepted = dispatcher.dispatch(
-        std::move(frame), executor_, "peer", "/127.0.0.1",
-        [outcome](std::optional<protocol::Writer> out, bool close) {
-          ++outcome->completions;
-          outcome->close = close;
-          outcome->frame = std::move(out);
-        });
+    const auto dispatched =
+        dispatcher.dispatch(std::move(frame), executor_, "peer", "/127.0.0.1",
+                            [outcome](std::optional<protocol::Writer> out, bool close) {
+                              ++outcome->completions;
+                              outcome->close = close;
+                              outcome->frame = std::move(out);
+                            });
+    outcome->accepted = dispatched != Dispatcher::Outcome::kCloseNow;
+    outcome->holding = dispatched == Dispatcher::Outcome::kHolding;
     return *outcome;
   }
 
@@ -193,6 +208,27 @@ TEST_F(DispatcherTest, AMalformedBodyClosesTheConnectionInItsTurn) {
   EXPECT_TRUE(outcome.close);
   EXPECT_FALSE(outcome.frame.has_value());
   EXPECT_TRUE(heartbeats.empty());
+}
+
+TEST_F(DispatcherTest, AHandlerThatAnswersLaterMayHoldTheConnectionUntilThen) {
+  const auto heartbeat = dispatch(frame_of(HeartbeatRequest{.group_id = "g"}, 1));
+  EXPECT_TRUE(heartbeat.accepted);
+  EXPECT_FALSE(heartbeat.holding);
+
+  auto outcome = std::make_shared<Outcome>();
+  Dispatcher dispatcher(kTestApis, nullptr);
+  const auto dispatched =
+      dispatcher.dispatch(frame_of(protocol::ListGroupsRequest{}, 3), executor_, "peer",
+                          "/127.0.0.1", [outcome](std::optional<protocol::Writer> out, bool) {
+                            ++outcome->completions;
+                            outcome->frame = std::move(out);
+                          });
+  EXPECT_EQ(dispatched, Dispatcher::Outcome::kHolding);
+  EXPECT_EQ(outcome->completions, 0);
+  ASSERT_EQ(held.size(), 1u);
+  held.front()->respond(protocol::ListGroupsResponse{});
+  EXPECT_EQ(outcome->completions, 1);
+  EXPECT_TRUE(outcome->frame.has_value());
 }
 
 TEST_F(DispatcherTest, ApiVersionsAnswersAVersionItDoesNotKnowInTheV0Layout) {

@@ -71,6 +71,13 @@ class RequestContext {
   void respond_nothing() { complete(std::nullopt, false); }
   void close_connection() { complete(std::nullopt, true); }
 
+  // Asks that the connection read nothing more until this request is answered: set by a request
+  // whose work leaves the network thread for the metadata store, so that what follows it on the
+  // connection sees its effect, as it would in Kafka, which serves a connection's requests one at
+  // a time. Set only while the handler runs on the network thread.
+  void hold_connection() { holds_connection_ = true; }
+  bool holds_connection() const { return holds_connection_; }
+
  private:
   void complete(std::optional<protocol::Writer> frame, bool close);
 
@@ -81,6 +88,7 @@ class RequestContext {
   protocol::FrameBuffer frame_;
   const size_t body_offset_;
   Completion completion_;
+  bool holds_connection_ = false;
 };
 
 using RequestPtr = std::shared_ptr<RequestContext>;

@@ -96,6 +96,7 @@ bool Broker::start(std::string& error) {
   }
   background_ = std::thread([this] { run_background_tasks(); });
   name_thread(background_, "background");
+  admin_thread_.start();
   spdlog::info("broker {} started: cluster {}, {} topics", config_.broker_id, cluster_id_,
                topics_->all().size());
   return true;
@@ -236,6 +237,7 @@ void Broker::shutdown() {
     background_wake_.notify_all();
   }
   if (background_.joinable()) background_.join();
+  admin_thread_.stop();
   stop_cluster();
   if (registration_) registration_->stop();
   if (groups_) groups_->stop();

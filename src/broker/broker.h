@@ -23,8 +23,8 @@
 #include "broker/replication_quota.h"
 #include "broker/topic_registry.h"
 #include "cluster/controller.h"
-#include "cluster/event_thread.h"
 #include "cluster/metadata_store.h"
+#include "common/event_thread.h"
 #include "coordinator/group_coordinator.h"
 #include "storage/log_cleaner.h"
 #include "storage/log_manager.h"
@@ -44,6 +44,10 @@ class Broker : private MetadataCache::Listener {
   coordinator::GroupCoordinator& groups() { return *groups_; }
   OffsetsTopic& offsets_topic() { return *offsets_topic_; }
   MetadataCache& metadata() { return *metadata_; }
+  // The admin thread: requests whose work waits on the metadata store (a ZooKeeper round trip,
+  // a journal fsync) run here, so that no network thread waits. Stopped, after running what
+  // is queued, before the store closes.
+  EventThread& admin_thread() { return admin_thread_; }
   // Replication throttling: the budgets of leader.replication.throttled.rate (records sent to
   // throttled followers) and follower.replication.throttled.rate (fetched as throttled follower).
   ReplicationQuota& leader_quota() { return leader_quota_; }
@@ -136,7 +140,7 @@ class Broker : private MetadataCache::Listener {
   std::unique_ptr<TopicRegistry> topics_;
   std::unique_ptr<ReplicaManager> replicas_;
   // The cluster thread: store watches, partition-state changes and ISR writes happen here.
-  std::shared_ptr<cluster::EventThread> cluster_events_;
+  std::shared_ptr<EventThread> cluster_events_;
   std::unique_ptr<MetadataCache> metadata_;
   std::unique_ptr<ReplicaFetchers> fetchers_;
   std::unique_ptr<cluster::Controller> controller_;
@@ -145,6 +149,7 @@ class Broker : private MetadataCache::Listener {
   // Consumer groups, stored in __consumer_offsets; stopped before the flusher and the logs.
   std::unique_ptr<OffsetsTopic> offsets_topic_;
   std::unique_ptr<coordinator::GroupCoordinator> groups_;
+  EventThread admin_thread_{"admin"};
 
   std::mutex background_mutex_;
   std::condition_variable background_wake_;

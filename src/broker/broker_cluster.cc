@@ -26,7 +26,7 @@ std::optional<cluster::BrokerEndpoint> fetch_endpoint(const cluster::BrokerRegis
 }  // namespace
 
 bool Broker::start_cluster(std::string& error) {
-  cluster_events_ = std::make_shared<cluster::EventThread>("cluster");
+  cluster_events_ = std::make_shared<EventThread>("cluster");
   metadata_ = std::make_unique<MetadataCache>(*store_, cluster_events_,
                                               static_cast<MetadataCache::Listener&>(*this));
   ReplicaFetchers::Options options{

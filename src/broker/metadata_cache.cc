@@ -7,12 +7,12 @@ namespace gregor::broker {
 using cluster::StoreError;
 
 MetadataCache::MetadataCache(cluster::MetadataStore& store,
-                             std::shared_ptr<cluster::EventThread> events, Listener& listener)
+                             std::shared_ptr<EventThread> events, Listener& listener)
     : store_(store), events_(std::move(events)), listener_(listener) {}
 
 cluster::Watcher MetadataCache::arm(const std::string& path, std::function<void()> reload) {
   if (!armed_.insert(path).second) return {};
-  std::weak_ptr<cluster::EventThread> events = events_;
+  std::weak_ptr<EventThread> events = events_;
   return [this, events, path, reload = std::move(reload)](cluster::WatchEvent, const std::string&) {
     auto alive = events.lock();
     if (!alive) return;

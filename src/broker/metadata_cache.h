@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "broker/partition_key.h"
-#include "cluster/event_thread.h"
+#include "common/event_thread.h"
 #include "cluster/metadata_store.h"
 #include "cluster/partition_state.h"
 
@@ -45,7 +45,7 @@ class MetadataCache {
     virtual void on_brokers_changed() = 0;
   };
 
-  MetadataCache(cluster::MetadataStore& store, std::shared_ptr<cluster::EventThread> events,
+  MetadataCache(cluster::MetadataStore& store, std::shared_ptr<EventThread> events,
                 Listener& listener);
 
   // On the event thread: reads the brokers, the controller and the topics, arms the watches and
@@ -86,7 +86,7 @@ class MetadataCache {
   void topic_changed(const std::string& topic);
 
   cluster::MetadataStore& store_;
-  std::shared_ptr<cluster::EventThread> events_;
+  std::shared_ptr<EventThread> events_;
   Listener& listener_;
 
   // Event-thread state.

@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/event_thread.h"
+#include "common/event_thread.h"
 #include "cluster/metadata_store.h"
 #include "cluster/partition_election.h"
 #include "cluster/partition_state.h"

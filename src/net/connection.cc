@@ -86,12 +86,13 @@ asio::awaitable<void> Connection::read_loop() {
   const int32_t max_size = broker_.config().socket_request_max_bytes;
   try {
     for (;;) {
-      while (responses_.full() && !closed_) {
+      while ((responses_.full() || (holding_ && !responses_.empty())) && !closed_) {
         room_.expires_at(asio::steady_timer::time_point::max());
         std::error_code ec;
         co_await room_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       if (closed_) break;
+      holding_ = false;
       uint8_t size_bytes[4];
       co_await asio::async_read(socket_, asio::buffer(size_bytes), asio::use_awaitable);
       const int32_t size = read_be32(size_bytes);
@@ -126,8 +127,17 @@ void Connection::dispatch(protocol::FrameBuffer frame) {
       self->complete(sequence, std::move(response));
     });
   };
-  if (!dispatcher_.dispatch(std::move(frame), loop_, peer_, client_host_, std::move(completion))) {
-    close();
+  using Outcome = api::Dispatcher::Outcome;
+  switch (
+      dispatcher_.dispatch(std::move(frame), loop_, peer_, client_host_, std::move(completion))) {
+    case Outcome::kServing:
+      break;
+    case Outcome::kHolding:
+      holding_ = true;
+      break;
+    case Outcome::kCloseNow:
+      close();
+      break;
   }
 }
 

@@ -3,7 +3,9 @@
 // in (net/response_queue.h).
 //
 // Requests are pipelined: reading goes on while earlier requests wait (acks=all, long-poll
-// fetch), up to kMaxInFlight, so one fsync can serve many of a producer's requests. Lives on one
+// fetch), up to kMaxInFlight, so one fsync can serve many of a producer's requests. An admin
+// request that waits on the metadata store holds the connection instead: nothing more is read
+// until it is answered, so the requests after it see its effect. Lives on one
 // IoLoop; all members are touched only from that loop's thread.
 #pragma once
 
@@ -52,6 +54,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string client_host_;  // "/<address>", for group descriptions
 
   ResponseQueue responses_{kMaxInFlight};
+  // A request that holds the connection (api::RequestContext::hold_connection) is in flight:
+  // the reader waits until every response is out.
+  bool holding_ = false;
   bool writing_ = false;
   bool closed_ = false;
   asio::steady_timer room_;  // the reader waits on it while kMaxInFlight requests are pending

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 
 import pytest
 
@@ -144,6 +145,45 @@ def test_zookeeper_outage_refuses_metadata_changes_not_records(broker_factory, z
     finally:
         zk.stop()
     assert [m.value() for m in consume_partition(broker.bootstrap, topic, expected=1)] == [b"while ZooKeeper is down"]
+
+
+def test_admin_requests_waiting_on_a_stalled_zookeeper_leave_producers_unstalled(
+        broker_factory, zookeeper):
+    """CreateTopics waits on ZooKeeper from the broker's admin thread, not from the network
+    thread it came in on: with a single network thread, a producer goes on being answered while
+    ZooKeeper is frozen, and the topic is created once it thaws."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    # A session long enough that the freeze ends before the broker's client gives up on it.
+    broker = zk_broker(broker_factory, zookeeper, **{"num.network.threads": "1",
+                                                     "zookeeper.session.timeout.ms": "30000"})
+    topic = unique_topic("steady")
+    create_topic(broker.bootstrap, topic)
+    producer = make_producer(broker.bootstrap, **{"linger.ms": 0})
+    produce_sync(producer, topic, value=b"before")
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    created = unique_topic("created-after-thaw")
+
+    latencies = []
+    zookeeper.pause()
+    try:
+        future = admin.create_topics([NewTopic(created, 1, 1)], request_timeout=60,
+                                     operation_timeout=60)[created]
+        # For 3 s, each record waits for its answer before the next is sent.
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline and len(latencies) < 30000:
+            start = time.monotonic()
+            produce_sync(producer, topic, value=b"while ZooKeeper is frozen")
+            latencies.append(time.monotonic() - start)
+        still_waiting = not future.done()
+    finally:
+        zookeeper.resume()
+    assert still_waiting, "CreateTopics was answered while ZooKeeper was frozen"
+    # Each record is answered in far less than the freeze lasted.
+    assert max(latencies) < 2.0, f"slowest produce {max(latencies):.2f}s"
+    future.result(timeout=60)
+    wait_for(lambda: created in admin.list_topics(timeout=10).topics, timeout=30,
+             what=f"topic {created}")
 
 
 def test_second_broker_with_the_same_id_is_refused(broker_factory, zookeeper):

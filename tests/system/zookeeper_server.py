@@ -6,7 +6,8 @@ service is touched:
     java -cp /usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar \
          org.apache.zookeeper.server.quorum.QuorumPeerMain <dir>/zoo.cfg
 
-stop() ends it by PID; restart() brings it back on the same port and data. The `zookeeper` fixture in conftest.py starts one per test and stops it
+stop() ends it by PID; restart() brings it back on the same port and data; pause() and resume()
+freeze and thaw it. The `zookeeper` fixture in conftest.py starts one per test and stops it
 even when the test fails.
 """
 
@@ -103,6 +104,14 @@ class ZooKeeperServer:
         except subprocess.TimeoutExpired:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+
+    def pause(self) -> None:
+        """Freezes the server (SIGSTOP): connections stay open and requests go unanswered, as
+        with a ZooKeeper stuck in a long garbage collection or on a full disk."""
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.proc.pid, signal.SIGCONT)
 
     def restart(self, down_seconds: float) -> "ZooKeeperServer":
         """Stops the server, keeps it down `down_seconds`, starts it again on the same port with

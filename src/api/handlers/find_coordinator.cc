@@ -5,6 +5,7 @@
 // COORDINATOR_NOT_AVAILABLE and the client asks again. librdkafka also reads this API's presence
 // as "the broker is new enough for LZ4", so it matters before groups are served.
 #include "protocol/messages/find_coordinator.h"
+#include "api/apis.h"
 #include "api/handlers/handlers.h"
 #include "broker/broker.h"
 #include "coordinator/offsets_records.h"
@@ -52,9 +53,7 @@ Answer coordinate(Broker& broker, int8_t key_type, const std::string& key) {
   return leader_of_offsets_partition(broker, key);
 }
 
-}  // namespace
-
-void handle_find_coordinator(const RequestPtr& request, protocol::FindCoordinatorRequest body) {
+void answer(const RequestPtr& request, FindCoordinatorRequest body) {
   Broker& broker = request->broker();
   FindCoordinatorResponse response;
   if (request->version() < 4) {
@@ -77,6 +76,15 @@ void handle_find_coordinator(const RequestPtr& request, protocol::FindCoordinato
     out.port = answer.port;
   }
   request->respond(response);
+}
+
+}  // namespace
+
+// The first request creates __consumer_offsets, which waits on the metadata store: that one is
+// answered from the admin thread.
+void handle_find_coordinator(const RequestPtr& request, protocol::FindCoordinatorRequest body) {
+  if (request->broker().topics().find(kOffsetsTopic)) return answer(request, std::move(body));
+  handle_on_admin_thread<FindCoordinatorRequest, &answer>(request, std::move(body));
 }
 
 }  // namespace gregor::api

@@ -1,7 +1,9 @@
 // Metadata: the brokers and, for the topics asked about (or all of them), their partitions with
 // leader, replicas and ISR. Asking about a missing topic may create it (auto.create.topics.enable
-// and the request's allow_auto_topic_creation).
+// and the request's allow_auto_topic_creation); such a request is answered from the admin
+// thread, since creating waits on the metadata store.
 #include "protocol/messages/metadata.h"
+#include "api/apis.h"
 #include "api/handlers/handlers.h"
 #include "broker/broker.h"
 #include "broker/topic_name.h"
@@ -62,9 +64,17 @@ MetadataResponse::MetadataResponseTopic lookup(Broker& broker, const std::string
   return describe(*created.topic, broker);
 }
 
-}  // namespace
+// Whether answering `body` may create a topic.
+bool may_create_topics(Broker& broker, const MetadataRequest& body) {
+  if (!body.topics || !body.allow_auto_topic_creation || !broker.config().auto_create_topics_enable)
+    return false;
+  for (const auto& wanted : *body.topics) {
+    if (wanted.name && !broker.topics().find(*wanted.name)) return true;
+  }
+  return false;
+}
 
-void handle_metadata(const RequestPtr& request, protocol::MetadataRequest body) {
+void answer(const RequestPtr& request, MetadataRequest body) {
   Broker& broker = request->broker();
 
   MetadataResponse response;
@@ -93,6 +103,13 @@ void handle_metadata(const RequestPtr& request, protocol::MetadataRequest body) 
     }
   }
   request->respond(response);
+}
+
+}  // namespace
+
+void handle_metadata(const RequestPtr& request, protocol::MetadataRequest body) {
+  if (!may_create_topics(request->broker(), body)) return answer(request, std::move(body));
+  handle_on_admin_thread<MetadataRequest, &answer>(request, std::move(body));
 }
 
 }  // namespace gregor::api

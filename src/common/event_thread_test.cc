@@ -1,4 +1,4 @@
-#include "cluster/event_thread.h"
+#include "common/event_thread.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-namespace gregor::cluster {
+namespace gregor {
 namespace {
 
 TEST(EventThreadTest, RunsTasksInOrderOnOneThread) {
@@ -70,4 +70,4 @@ TEST(EventThreadTest, PeriodicTaskRunsUntilDisabled) {
 }
 
 }  // namespace
-}  // namespace gregor::cluster
+}  // namespace gregor

@@ -1,10 +1,10 @@
-#include "cluster/event_thread.h"
+#include "common/event_thread.h"
 
 #include <future>
 
 #include "common/thread_name.h"
 
-namespace gregor::cluster {
+namespace gregor {
 
 void EventThread::start() {
   std::lock_guard lock(mu_);
@@ -83,4 +83,4 @@ void EventThread::run() {
   }
 }
 
-}  // namespace gregor::cluster
+}  // namespace gregor

@@ -19,7 +19,7 @@
 #include <string>
 #include <thread>
 
-namespace gregor::cluster {
+namespace gregor {
 
 class EventThread {
  public:
@@ -61,4 +61,4 @@ class EventThread {
   std::thread thread_;
 };
 
-}  // namespace gregor::cluster
+}  // namespace gregor
