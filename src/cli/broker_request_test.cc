@@ -9,6 +9,7 @@
 
 #include <thread>
 
+#include "common/coding.h"
 #include "protocol/messages/describe_log_dirs.h"
 
 namespace gregor::cli {
@@ -35,7 +36,7 @@ class OneShotServer {
       const int fd = ::accept(listener_, nullptr, nullptr);
       uint8_t prefix[4];
       if (::recv(fd, prefix, 4, MSG_WAITALL) == 4) {
-        const uint32_t size = ntohl(*reinterpret_cast<uint32_t*>(prefix));
+        const uint32_t size = load_big_endian<uint32_t>(prefix);
         std::vector<uint8_t> request(size);
         ::recv(fd, request.data(), size, MSG_WAITALL);
         const auto response = answer(request);

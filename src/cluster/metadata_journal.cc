@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/coding.h"
 #include "common/crc32c.h"
 
 namespace gregor::cluster::metadata_internal {
@@ -32,13 +33,17 @@ uint32_t checksum(std::string_view bytes) {
 void put_u8(std::string& out, uint8_t v) {
   out.push_back(static_cast<char>(v));
 }
+template <std::unsigned_integral T>
+void put_fixed(std::string& out, T v) {
+  char bytes[sizeof(T)];
+  store_little_endian(bytes, v);
+  out.append(bytes, sizeof(T));
+}
 void put_u32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    out.push_back(static_cast<char>(v >> (8 * i)));
+  put_fixed(out, v);
 }
 void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<char>(v >> (8 * i)));
+  put_fixed(out, v);
 }
 void put_bytes(std::string& out, std::string_view bytes) {
   put_u32(out, static_cast<uint32_t>(bytes.size()));
@@ -51,9 +56,9 @@ class Reader {
   explicit Reader(std::string_view in) : in_(in) {}
   bool ok() const { return ok_; }
   bool at_end() const { return pos_ == in_.size(); }
-  uint8_t u8() { return static_cast<uint8_t>(fixed(1)); }
-  uint32_t u32() { return static_cast<uint32_t>(fixed(4)); }
-  uint64_t u64() { return fixed(8); }
+  uint8_t u8() { return fixed<uint8_t>(); }
+  uint32_t u32() { return fixed<uint32_t>(); }
+  uint64_t u64() { return fixed<uint64_t>(); }
   std::string bytes() {
     uint32_t n = u32();
     if (!ok_ || in_.size() - pos_ < n) {
@@ -66,15 +71,14 @@ class Reader {
   }
 
  private:
-  uint64_t fixed(int n) {
-    if (!ok_ || in_.size() - pos_ < static_cast<size_t>(n)) {
+  template <std::unsigned_integral T>
+  T fixed() {
+    if (!ok_ || in_.size() - pos_ < sizeof(T)) {
       ok_ = false;
       return 0;
     }
-    uint64_t v = 0;
-    for (int i = 0; i < n; ++i)
-      v |= uint64_t{static_cast<uint8_t>(in_[pos_ + i])} << (8 * i);
-    pos_ += static_cast<size_t>(n);
+    const auto v = load_little_endian<T>(in_.data() + pos_);
+    pos_ += sizeof(T);
     return v;
   }
 

@@ -7,6 +7,8 @@
 #include <nmmintrin.h>
 #endif
 
+#include "common/coding.h"
+
 namespace gregor {
 namespace {
 
@@ -34,13 +36,6 @@ constexpr Tables make_tables() {
 
 constexpr Tables kTables = make_tables();
 
-uint64_t load_le64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i)
-    v = (v << 8) | p[i];  // byte order independent of the host
-  return v;
-}
-
 }  // namespace
 
 namespace crc32c_internal {
@@ -49,7 +44,7 @@ uint32_t software(const void* data, size_t n, uint32_t crc) {
   const auto* p = static_cast<const uint8_t*>(data);
   uint32_t c = ~crc;
   for (; n >= 8; n -= 8, p += 8) {
-    uint64_t v = load_le64(p) ^ c;
+    uint64_t v = load_little_endian<uint64_t>(p) ^ c;
     c = kTables[7][v & 0xff] ^ kTables[6][(v >> 8) & 0xff] ^ kTables[5][(v >> 16) & 0xff] ^
         kTables[4][(v >> 24) & 0xff] ^ kTables[3][(v >> 32) & 0xff] ^ kTables[2][(v >> 40) & 0xff] ^
         kTables[1][(v >> 48) & 0xff] ^ kTables[0][v >> 56];

@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/coding.h"
 #include "protocol/messages/api_versions.h"
 #include "protocol/messages/fetch.h"
 
@@ -65,7 +66,7 @@ class FakeBroker {
     for (;;) {
       uint8_t prefix[4];
       if (!read_exactly(fd, prefix, sizeof prefix)) break;
-      std::vector<uint8_t> frame(ntohl(*reinterpret_cast<uint32_t*>(prefix)));
+      std::vector<uint8_t> frame(load_big_endian<uint32_t>(prefix));
       if (!read_exactly(fd, frame.data(), frame.size())) break;
       ++requests_;
       protocol::Reader in(protocol::ByteView(frame.data(), frame.size()));

@@ -12,13 +12,10 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "common/coding.h"
+
 namespace gregor::net {
 namespace {
-
-int32_t read_be32(const uint8_t* p) {
-  return static_cast<int32_t>((uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
-                              (uint32_t{p[2]} << 8) | uint32_t{p[3]});
-}
 
 // TCP_CORK holds partial packets while a response is written in several pieces (memory, file,
 // memory...), so a fetch response does not go out as a string of tiny segments.
@@ -95,7 +92,7 @@ asio::awaitable<void> Connection::read_loop() {
       holding_ = false;
       uint8_t size_bytes[4];
       co_await asio::async_read(socket_, asio::buffer(size_bytes), asio::use_awaitable);
-      const int32_t size = read_be32(size_bytes);
+      const auto size = load_big_endian<int32_t>(size_bytes);
       if (size <= 0 || size > max_size) {
         spdlog::warn("closing {}: request size {} outside 1..{} (socket.request.max.bytes)", peer_,
                      size, max_size);

@@ -1,35 +1,11 @@
 #include "protocol/codec.h"
 
-#include <bit>
 #include <cstring>
 #include <random>
 
+#include "common/coding.h"
+
 namespace gregor::protocol {
-namespace {
-
-template <typename T>
-T byte_swap(T v) {
-  if constexpr (sizeof(T) == 1) return v;
-  if constexpr (sizeof(T) == 2) return static_cast<T>(__builtin_bswap16(v));
-  if constexpr (sizeof(T) == 4) return static_cast<T>(__builtin_bswap32(v));
-  if constexpr (sizeof(T) == 8) return static_cast<T>(__builtin_bswap64(v));
-}
-
-template <typename T>
-T from_big_endian(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  if constexpr (std::endian::native == std::endian::little) v = byte_swap(v);
-  return v;
-}
-
-template <typename T>
-void to_big_endian(T v, uint8_t* p) {
-  if constexpr (std::endian::native == std::endian::little) v = byte_swap(v);
-  std::memcpy(p, &v, sizeof(T));
-}
-
-}  // namespace
 
 bool Uuid::is_zero() const {
   return *this == Uuid{};
@@ -99,7 +75,7 @@ T Reader::fixed() {
     fail();
     return T{};
   }
-  T v = from_big_endian<T>(pos_);
+  T v = load_big_endian<T>(pos_);
   pos_ += sizeof(T);
   return v;
 }
@@ -242,19 +218,19 @@ int32_t Reader::array_length(bool compact) {
 
 void Writer::i16(int16_t v) {
   uint8_t b[2];
-  to_big_endian(static_cast<uint16_t>(v), b);
+  store_big_endian(b, v);
   raw(b, 2);
 }
 
 void Writer::i32(int32_t v) {
   uint8_t b[4];
-  to_big_endian(static_cast<uint32_t>(v), b);
+  store_big_endian(b, v);
   raw(b, 4);
 }
 
 void Writer::i64(int64_t v) {
   uint8_t b[8];
-  to_big_endian(static_cast<uint64_t>(v), b);
+  store_big_endian(b, v);
   raw(b, 8);
 }
 
@@ -335,7 +311,7 @@ void Writer::raw(const void* data, size_t n) {
 }
 
 void Writer::patch_i32(size_t pos, int32_t v) {
-  to_big_endian(static_cast<uint32_t>(v), buf_.data() + pos);
+  store_big_endian(buf_.data() + pos, v);
 }
 
 void Writer::append(Writer&& other) {

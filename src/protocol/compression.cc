@@ -12,6 +12,8 @@
 #include <limits>
 #include <memory>
 
+#include "common/coding.h"
+
 namespace gregor::protocol {
 namespace {
 
@@ -129,8 +131,7 @@ ErrorCode unsnappy_xerial(ByteView in, std::vector<uint8_t>& out, size_t max_out
   ByteView rest = in.subspan(kXerialHeaderSize);
   while (!rest.empty()) {
     if (rest.size() < 4) return ErrorCode::kCorruptMessage;
-    uint32_t length = (uint32_t{rest[0]} << 24) | (uint32_t{rest[1]} << 16) |
-                      (uint32_t{rest[2]} << 8) | uint32_t{rest[3]};
+    const auto length = load_big_endian<uint32_t>(rest.data());
     rest = rest.subspan(4);
     if (length > rest.size()) return ErrorCode::kCorruptMessage;
     if (length > 0) {

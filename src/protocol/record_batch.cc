@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/coding.h"
 #include "common/crc32c.h"
 
 namespace gregor::protocol {
@@ -27,24 +28,6 @@ static_assert(kAttributesAt == kCrcStart);
 
 constexpr int32_t kMinBatchLength = static_cast<int32_t>(kBatchHeaderSize - kLogOverhead);
 
-template <typename T>
-T load(const uint8_t* p) {
-  using U = std::make_unsigned_t<T>;
-  U v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i)
-    v = static_cast<U>((v << 8) | p[i]);
-  return static_cast<T>(v);
-}
-
-template <typename T>
-void store(uint8_t* p, T value) {
-  auto v = static_cast<std::make_unsigned_t<T>>(value);
-  for (size_t i = sizeof(T); i > 0; --i) {
-    p[i - 1] = static_cast<uint8_t>(v & 0xff);
-    v = static_cast<decltype(v)>(v >> 8);
-  }
-}
-
 uint32_t compute_crc(ByteView batch, size_t total) {
   return crc32c(batch.data() + kCrcStart, total - kCrcStart);
 }
@@ -52,7 +35,7 @@ uint32_t compute_crc(ByteView batch, size_t total) {
 // Checks one batch at the front of `rest`; on success `header` holds it.
 ErrorCode validate_one(ByteView rest, const ValidationLimits& limits, BatchHeader& header) {
   if (rest.size() < kLogOverhead) return ErrorCode::kCorruptMessage;
-  int32_t batch_length = load<int32_t>(rest.data() + kBatchLengthAt);
+  int32_t batch_length = load_big_endian<int32_t>(rest.data() + kBatchLengthAt);
   if (batch_length < 0 || kLogOverhead + static_cast<size_t>(batch_length) > rest.size()) {
     return ErrorCode::kCorruptMessage;  // truncated, or a length no payload can hold
   }
@@ -87,39 +70,39 @@ std::optional<BatchHeader> parse_batch_header(ByteView data) {
   if (data.size() < kBatchHeaderSize) return std::nullopt;
   const uint8_t* p = data.data();
   BatchHeader h;
-  h.batch_length = load<int32_t>(p + kBatchLengthAt);
+  h.batch_length = load_big_endian<int32_t>(p + kBatchLengthAt);
   if (h.batch_length < kMinBatchLength) return std::nullopt;
-  h.base_offset = load<int64_t>(p + kBaseOffsetAt);
-  h.partition_leader_epoch = load<int32_t>(p + kLeaderEpochAt);
-  h.magic = load<int8_t>(p + kMagicAt);
-  h.crc = load<uint32_t>(p + kCrcAt);
-  h.attributes = load<int16_t>(p + kAttributesAt);
-  h.last_offset_delta = load<int32_t>(p + kLastOffsetDeltaAt);
-  h.first_timestamp = load<int64_t>(p + kFirstTimestampAt);
-  h.max_timestamp = load<int64_t>(p + kMaxTimestampAt);
-  h.producer_id = load<int64_t>(p + kProducerIdAt);
-  h.producer_epoch = load<int16_t>(p + kProducerEpochAt);
-  h.base_sequence = load<int32_t>(p + kBaseSequenceAt);
-  h.record_count = load<int32_t>(p + kRecordCountAt);
+  h.base_offset = load_big_endian<int64_t>(p + kBaseOffsetAt);
+  h.partition_leader_epoch = load_big_endian<int32_t>(p + kLeaderEpochAt);
+  h.magic = load_big_endian<int8_t>(p + kMagicAt);
+  h.crc = load_big_endian<uint32_t>(p + kCrcAt);
+  h.attributes = load_big_endian<int16_t>(p + kAttributesAt);
+  h.last_offset_delta = load_big_endian<int32_t>(p + kLastOffsetDeltaAt);
+  h.first_timestamp = load_big_endian<int64_t>(p + kFirstTimestampAt);
+  h.max_timestamp = load_big_endian<int64_t>(p + kMaxTimestampAt);
+  h.producer_id = load_big_endian<int64_t>(p + kProducerIdAt);
+  h.producer_epoch = load_big_endian<int16_t>(p + kProducerEpochAt);
+  h.base_sequence = load_big_endian<int32_t>(p + kBaseSequenceAt);
+  h.record_count = load_big_endian<int32_t>(p + kRecordCountAt);
   return h;
 }
 
 void write_batch_header(const BatchHeader& h, std::span<uint8_t> out) {
   if (out.size() < kBatchHeaderSize) return;
   uint8_t* p = out.data();
-  store(p + kBaseOffsetAt, h.base_offset);
-  store(p + kBatchLengthAt, h.batch_length);
-  store(p + kLeaderEpochAt, h.partition_leader_epoch);
-  store(p + kMagicAt, h.magic);
-  store(p + kCrcAt, h.crc);
-  store(p + kAttributesAt, h.attributes);
-  store(p + kLastOffsetDeltaAt, h.last_offset_delta);
-  store(p + kFirstTimestampAt, h.first_timestamp);
-  store(p + kMaxTimestampAt, h.max_timestamp);
-  store(p + kProducerIdAt, h.producer_id);
-  store(p + kProducerEpochAt, h.producer_epoch);
-  store(p + kBaseSequenceAt, h.base_sequence);
-  store(p + kRecordCountAt, h.record_count);
+  store_big_endian(p + kBaseOffsetAt, h.base_offset);
+  store_big_endian(p + kBatchLengthAt, h.batch_length);
+  store_big_endian(p + kLeaderEpochAt, h.partition_leader_epoch);
+  store_big_endian(p + kMagicAt, h.magic);
+  store_big_endian(p + kCrcAt, h.crc);
+  store_big_endian(p + kAttributesAt, h.attributes);
+  store_big_endian(p + kLastOffsetDeltaAt, h.last_offset_delta);
+  store_big_endian(p + kFirstTimestampAt, h.first_timestamp);
+  store_big_endian(p + kMaxTimestampAt, h.max_timestamp);
+  store_big_endian(p + kProducerIdAt, h.producer_id);
+  store_big_endian(p + kProducerEpochAt, h.producer_epoch);
+  store_big_endian(p + kBaseSequenceAt, h.base_sequence);
+  store_big_endian(p + kRecordCountAt, h.record_count);
 }
 
 bool batch_crc_ok(ByteView batch) {
@@ -131,7 +114,7 @@ bool batch_crc_ok(ByteView batch) {
 void update_batch_crc(std::span<uint8_t> batch) {
   std::optional<BatchHeader> h = parse_batch_header(batch);
   if (!h || h->total_size() > batch.size()) return;
-  store(batch.data() + kCrcAt, compute_crc(batch, h->total_size()));
+  store_big_endian(batch.data() + kCrcAt, compute_crc(batch, h->total_size()));
 }
 
 ErrorCode validate_batches(ByteView payload, const ValidationLimits& limits,
@@ -153,15 +136,16 @@ ErrorCode validate_batches(ByteView payload, const ValidationLimits& limits,
 
 void assign_offsets(std::span<uint8_t> batch, int64_t base_offset, int32_t leader_epoch) {
   if (batch.size() < kBatchHeaderSize) return;
-  store(batch.data() + kBaseOffsetAt, base_offset);
-  store(batch.data() + kLeaderEpochAt, leader_epoch);
+  store_big_endian(batch.data() + kBaseOffsetAt, base_offset);
+  store_big_endian(batch.data() + kLeaderEpochAt, leader_epoch);
 }
 
 void set_log_append_time(std::span<uint8_t> batch, int64_t now_ms) {
   std::optional<BatchHeader> h = parse_batch_header(batch);
   if (!h || h->total_size() > batch.size()) return;
-  store(batch.data() + kAttributesAt, static_cast<int16_t>(h->attributes | kTimestampTypeBit));
-  store(batch.data() + kMaxTimestampAt, now_ms);
+  store_big_endian(batch.data() + kAttributesAt,
+                   static_cast<int16_t>(h->attributes | kTimestampTypeBit));
+  store_big_endian(batch.data() + kMaxTimestampAt, now_ms);
   update_batch_crc(batch);
 }
 

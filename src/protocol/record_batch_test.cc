@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/coding.h"
 #include "common/crc32c.h"
 #include "protocol/records.h"
 
@@ -85,8 +86,7 @@ TEST(RecordBatchTest, FieldsAreBigEndianAtKafkaPositions) {
   std::vector<uint8_t> batch = make_batch(Compression::kNone, 0x0102030405060708);
   EXPECT_EQ(batch[0], 0x01);
   EXPECT_EQ(batch[7], 0x08);
-  uint32_t length = (uint32_t{batch[8]} << 24) | (uint32_t{batch[9]} << 16) |
-                    (uint32_t{batch[10]} << 8) | batch[11];
+  const auto length = load_big_endian<uint32_t>(batch.data() + 8);
   EXPECT_EQ(length, batch.size() - 12);
   EXPECT_EQ(batch[16], 2);  // magic
   EXPECT_EQ(batch[60], 3);  // low byte of the record count

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/coding.h"
+
 namespace gregor::storage {
 
 namespace {
@@ -14,8 +16,8 @@ uint64_t murmur64(const uint8_t* data, size_t len, uint64_t seed) {
   uint64_t h = seed ^ (len * m);
   const size_t blocks = len / 8;
   for (size_t i = 0; i < blocks; ++i) {
-    uint64_t k;
-    std::memcpy(&k, data + i * 8, 8);
+    // Little-endian whatever the host, so that a key hashes the same everywhere.
+    uint64_t k = load_little_endian<uint64_t>(data + i * 8);
     k *= m;
     k ^= k >> r;
     k *= m;

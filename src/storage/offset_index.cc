@@ -1,5 +1,7 @@
 #include "storage/offset_index.h"
 
+#include "common/coding.h"
+
 namespace gregor::storage {
 
 std::unique_ptr<OffsetIndex> OffsetIndex::open(const std::string& path, int64_t base_offset,
@@ -11,8 +13,8 @@ std::unique_ptr<OffsetIndex> OffsetIndex::open(const std::string& path, int64_t 
 
 OffsetIndex::Entry OffsetIndex::entry(int64_t i) const {
   const uint8_t* p = file_->entry(i);
-  return {base_offset_ + static_cast<int32_t>(load_be32(p)),
-          static_cast<int64_t>(load_be32(p + 4))};
+  return {base_offset_ + static_cast<int32_t>(load_big_endian<uint32_t>(p)),
+          static_cast<int64_t>(load_big_endian<uint32_t>(p + 4))};
 }
 
 int64_t OffsetIndex::floor_slot(int64_t Entry::*key, int64_t target, int64_t entries) const {
@@ -49,8 +51,8 @@ bool OffsetIndex::append(int64_t offset, int64_t position) {
   const auto last = last_entry();
   if (last && offset <= last->offset) return true;
   uint8_t bytes[kEntrySize];
-  store_be32(bytes, static_cast<uint32_t>(offset - base_offset_));
-  store_be32(bytes + 4, static_cast<uint32_t>(position));
+  store_big_endian(bytes, static_cast<uint32_t>(offset - base_offset_));
+  store_big_endian(bytes + 4, static_cast<uint32_t>(position));
   return file_->append(bytes);
 }
 

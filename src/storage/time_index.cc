@@ -1,5 +1,7 @@
 #include "storage/time_index.h"
 
+#include "common/coding.h"
+
 namespace gregor::storage {
 
 std::unique_ptr<TimeIndex> TimeIndex::open(const std::string& path, int64_t base_offset,
@@ -11,8 +13,8 @@ std::unique_ptr<TimeIndex> TimeIndex::open(const std::string& path, int64_t base
 
 TimeIndex::Entry TimeIndex::entry(int64_t i) const {
   const uint8_t* p = file_->entry(i);
-  return {static_cast<int64_t>(load_be64(p)),
-          base_offset_ + static_cast<int32_t>(load_be32(p + 8))};
+  return {static_cast<int64_t>(load_big_endian<uint64_t>(p)),
+          base_offset_ + static_cast<int32_t>(load_big_endian<uint32_t>(p + 8))};
 }
 
 TimeIndex::Entry TimeIndex::lookup(int64_t target) const {
@@ -41,8 +43,8 @@ bool TimeIndex::maybe_append(int64_t timestamp, int64_t offset, bool on_roll) {
   if (!last && timestamp < 0) return true;  // no timestamps at all: nothing to index
   if (!on_roll && full()) return false;
   uint8_t bytes[kEntrySize];
-  store_be64(bytes, static_cast<uint64_t>(timestamp));
-  store_be32(bytes + 8, static_cast<uint32_t>(offset - base_offset_));
+  store_big_endian(bytes, static_cast<uint64_t>(timestamp));
+  store_big_endian(bytes + 8, static_cast<uint32_t>(offset - base_offset_));
   return file_->append(bytes);
 }
 
