@@ -2,21 +2,19 @@
 
 #include <algorithm>
 
+#include "protocol/data/consumer_protocol.h"
+#include "protocol/versioned_data.h"
+
 namespace gregor::coordinator {
 namespace {
 
-// ConsumerProtocolSubscription (every version starts the same way): int16 version, then the
-// subscribed topics as an array of strings. What follows (user data, owned partitions) is not
-// needed here.
+// The topics of a consumer's subscription (the consumer protocol's metadata); none when the
+// metadata is not the consumer protocol's.
 std::vector<std::string> subscribed_topics(const Bytes& metadata) {
-  protocol::Reader in(metadata);
-  in.i16();
-  std::vector<std::string> topics;
-  const int32_t count = in.array_length(false);
-  for (int32_t i = 0; i < count && in.ok(); ++i)
-    topics.push_back(in.string(false));
-  if (!in.ok()) topics.clear();
-  return topics;
+  auto subscription = protocol::decode_versioned<protocol::ConsumerProtocolSubscription>(
+      metadata, protocol::NewerVersions::kReadAsNewest);
+  if (!subscription) return {};
+  return std::move(subscription->body.topics);
 }
 
 }  // namespace

@@ -3,125 +3,100 @@
 #include <cstdlib>
 #include <limits>
 
+#include "protocol/data/consumer_offsets.h"
+#include "protocol/versioned_data.h"
+
 namespace gregor::coordinator {
 namespace {
 
+using protocol::decode_versioned;
+using protocol::encode_versioned;
+
+// The versions written: Kafka 2.3+'s, which every Kafka since reads.
 constexpr int16_t kOffsetKeyVersion = 1;
 constexpr int16_t kGroupKeyVersion = 2;
 constexpr int16_t kOffsetValueVersion = 3;
 constexpr int16_t kGroupValueVersion = 3;
 
-Bytes take(protocol::Writer& out) {
-  return std::move(out.bytes());
+MemberRecord member_of(protocol::GroupMetadataValue::MemberMetadata m, int16_t version) {
+  // Before v1 a member had one timeout for both.
+  const int32_t rebalance_timeout = version >= 1 ? m.rebalance_timeout : m.session_timeout;
+  return {std::move(m.member_id),    std::move(m.group_instance_id),
+          std::move(m.client_id),    std::move(m.client_host),
+          rebalance_timeout,         m.session_timeout,
+          std::move(m.subscription), std::move(m.assignment)};
 }
 
 }  // namespace
 
 Bytes encode_key(const OffsetKey& key) {
-  protocol::Writer out;
-  out.i16(kOffsetKeyVersion);
-  out.string(key.group, false);
-  out.string(key.topic, false);
-  out.i32(key.partition);
-  return take(out);
+  return encode_versioned(protocol::OffsetCommitKey{key.group, key.topic, key.partition},
+                          kOffsetKeyVersion);
 }
 
 Bytes encode_key(const GroupKey& key) {
+  // The group key is GroupMetadataKey v0's body under the key version 2.
   protocol::Writer out;
   out.i16(kGroupKeyVersion);
-  out.string(key.group, false);
-  return take(out);
+  protocol::GroupMetadataKey{key.group}.encode(out, 0);
+  return std::move(out.bytes());
 }
 
 Bytes encode_value(const OffsetValue& value) {
-  protocol::Writer out;
-  out.i16(kOffsetValueVersion);
-  out.i64(value.offset);
-  out.i32(value.leader_epoch);
-  out.string(value.metadata, false);
-  out.i64(value.commit_timestamp);
-  return take(out);
+  protocol::OffsetCommitValue out;
+  out.offset = value.offset;
+  out.leader_epoch = value.leader_epoch;
+  out.metadata = value.metadata;
+  out.commit_timestamp = value.commit_timestamp;
+  return encode_versioned(out, kOffsetValueVersion);
 }
 
 Bytes encode_value(const GroupValue& value) {
-  protocol::Writer out;
-  out.i16(kGroupValueVersion);
-  out.string(value.protocol_type, false);
-  out.i32(value.generation);
-  out.nullable_string(value.protocol, false);
-  out.nullable_string(value.leader, false);
-  out.i64(value.state_timestamp);
-  out.array_length(static_cast<int32_t>(value.members.size()), false);
+  protocol::GroupMetadataValue out;
+  out.protocol_type = value.protocol_type;
+  out.generation = value.generation;
+  out.protocol = value.protocol;
+  out.leader = value.leader;
+  out.current_state_timestamp = value.state_timestamp;
   for (const auto& m : value.members) {
-    out.string(m.member_id, false);
-    out.nullable_string(m.instance_id, false);
-    out.string(m.client_id, false);
-    out.string(m.client_host, false);
-    out.i32(m.rebalance_timeout_ms);
-    out.i32(m.session_timeout_ms);
-    out.bytes(m.subscription, false);
-    out.bytes(m.assignment, false);
+    out.members.push_back({m.member_id, m.instance_id, m.client_id, m.client_host,
+                           m.rebalance_timeout_ms, m.session_timeout_ms, m.subscription,
+                           m.assignment});
   }
-  return take(out);
+  return encode_versioned(out, kGroupValueVersion);
 }
 
 std::optional<std::variant<OffsetKey, GroupKey>> decode_key(protocol::ByteView bytes) {
   protocol::Reader in(bytes);
   const int16_t version = in.i16();
-  std::optional<std::variant<OffsetKey, GroupKey>> result;
-  if (version == 0 || version == 1) {
-    OffsetKey key;
-    key.group = in.string(false);
-    key.topic = in.string(false);
-    key.partition = in.i32();
-    result = key;
-  } else if (version == 2) {
-    result = GroupKey{in.string(false)};
+  if (version == kGroupKeyVersion) {
+    protocol::GroupMetadataKey key;
+    key.decode(in, 0);
+    if (!in.ok()) return std::nullopt;
+    return GroupKey{std::move(key.group)};
   }
-  if (!in.ok()) return std::nullopt;
-  return result;
+  auto key = decode_versioned<protocol::OffsetCommitKey>(bytes);
+  if (!key) return std::nullopt;
+  return OffsetKey{std::move(key->body.group), std::move(key->body.topic), key->body.partition};
 }
 
 std::optional<OffsetValue> decode_offset_value(protocol::ByteView bytes) {
-  protocol::Reader in(bytes);
-  const int16_t version = in.i16();
-  if (version < 0 || version > 3) return std::nullopt;
-  OffsetValue value;
-  value.offset = in.i64();
-  if (version >= 3) value.leader_epoch = in.i32();
-  value.metadata = in.string(false);
-  value.commit_timestamp = in.i64();
-  if (version == 1) in.i64();  // expire timestamp, from the days of per-commit retention
-  if (!in.ok()) return std::nullopt;
-  return value;
+  auto value = decode_versioned<protocol::OffsetCommitValue>(bytes);
+  if (!value) return std::nullopt;
+  auto& v = value->body;
+  return OffsetValue{v.offset, v.leader_epoch, std::move(v.metadata), v.commit_timestamp};
 }
 
 std::optional<GroupValue> decode_group_value(protocol::ByteView bytes) {
-  protocol::Reader in(bytes);
-  const int16_t version = in.i16();
-  if (version < 0 || version > 3) return std::nullopt;
-  GroupValue value;
-  value.protocol_type = in.string(false);
-  value.generation = in.i32();
-  value.protocol = in.nullable_string(false);
-  value.leader = in.nullable_string(false);
-  if (version >= 2) value.state_timestamp = in.i64();
-  const int32_t count = in.array_length(false);
-  for (int32_t i = 0; i < count && in.ok(); ++i) {
-    MemberRecord m;
-    m.member_id = in.string(false);
-    if (version >= 3) m.instance_id = in.nullable_string(false);
-    m.client_id = in.string(false);
-    m.client_host = in.string(false);
-    m.rebalance_timeout_ms = version >= 1 ? in.i32() : 0;
-    m.session_timeout_ms = in.i32();
-    if (version == 0) m.rebalance_timeout_ms = m.session_timeout_ms;
-    m.subscription = in.bytes(false);
-    m.assignment = in.bytes(false);
-    value.members.push_back(std::move(m));
-  }
-  if (!in.ok()) return std::nullopt;
-  return value;
+  auto value = decode_versioned<protocol::GroupMetadataValue>(bytes);
+  if (!value) return std::nullopt;
+  auto& v = value->body;
+  GroupValue out{std::move(v.protocol_type), v.generation,
+                 std::move(v.protocol),      std::move(v.leader),
+                 v.current_state_timestamp,  {}};
+  for (auto& m : v.members)
+    out.members.push_back(member_of(std::move(m), value->version));
+  return out;
 }
 
 int32_t offsets_partition_for(const std::string& group, int32_t partitions) {

@@ -1,13 +1,13 @@
 // Kafka's record formats in the internal topic __consumer_offsets (GroupMetadataManager), so that
-// Kafka tools reading the topic understand Gregor's, and compaction by key keeps the last state:
+// Kafka tools reading the topic understand Gregor's, and compaction by key keeps the last state.
+// The formats are generated from schemas/data/consumer_offsets.schema; this file maps them to the
+// coordinator's own types and picks the versions written:
 //
-//   offset commit   key v1: group string, topic string, partition int32
-//                   value v3: offset int64, leader_epoch int32, metadata string, commit_ts int64
-//   group metadata  key v2: group string
-//                   value v3: protocol_type, generation, protocol?, leader?, state_ts, members[]
+//   offset commit   key v1, value v3 (with the leader epoch)
+//   group metadata  key v2, value v3 (with static members' instance ids)
 //
-// All fields use the classic (non-flexible) encoding, each key and value starting with its int16
-// version. A record with a null value is a tombstone: the offset or the group was deleted.
+// Every version Kafka has written is read. A record with a null value is a tombstone: the offset
+// or the group was deleted.
 #pragma once
 
 #include <cstdint>
