@@ -32,10 +32,11 @@ unit-test: build
 
 # C++ tests against a real ZooKeeper server they start on a free loopback port.
 zookeeper-test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -L zookeeper
+	cd $(BUILD_DIR) && GREGOR_REQUIRE_ZOOKEEPER=1 ctest --output-on-failure -L zookeeper
 
 system-test: build
 	GREGOR_BIN=$(abspath $(BUILD_DIR))/bin/gregor-server GREGOR_BUILD=$(abspath $(BUILD_DIR)) \
+	  GREGOR_REQUIRE_ZOOKEEPER=1 \
 	  $(PYTHON) -m pytest -q tests/system
 
 # Gregor side by side with Kafka and the others (docs/performance.md): installs what the bench

@@ -198,14 +198,24 @@ class BrokerFactory:
         return b
 
     def cleanup(self) -> None:
+        """Stops every broker still running with SIGTERM, and fails the test (at teardown) if
+        one of them did not exit cleanly within 10 s: a clean shutdown is part of every test."""
         if self in _LIVE_FACTORIES:
             _LIVE_FACTORIES.remove(self)
+        unclean = []
         for b in self.brokers:
+            was_running = b.alive()
             try:
-                b.stop(signal.SIGTERM, timeout=10)
-            except Exception:
+                rc = b.stop(signal.SIGTERM, timeout=10)
+            except Exception as e:
                 if b.proc is not None and b.proc.poll() is None:
                     os.kill(b.proc.pid, signal.SIGKILL)
+                rc = f"an error ({e})"
+            if was_running and rc != 0:
+                unclean.append(f"{b} exited with {rc} on SIGTERM; its last output:\n"
+                               f"{b.stderr_text(current_only=True)[-LOG_TAIL_CHARS:]}")
+        if unclean:
+            pytest.fail("\n".join(unclean))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -263,9 +273,13 @@ def module_broker(tmp_path_factory):
 @pytest.fixture
 def zookeeper(tmp_path):
     """A real ZooKeeper server for one test (zookeeper_server.py), stopped by PID afterwards.
-    The test is skipped only when the Debian `zookeeper` package is not installed."""
+    The test is skipped only when the Debian `zookeeper` package is not installed, and fails
+    instead with GREGOR_REQUIRE_ZOOKEEPER set (`make test` sets it)."""
     if not zookeeper_server.installed():
-        pytest.skip("ZooKeeper is not installed (apt-get install zookeeper)")
+        why = "ZooKeeper is not installed (apt-get install zookeeper)"
+        if os.environ.get("GREGOR_REQUIRE_ZOOKEEPER"):
+            pytest.fail(why)
+        pytest.skip(why)
     server = zookeeper_server.ZooKeeperServer(tmp_path / "zookeeper")
     _LIVE_ZOOKEEPERS.append(server)
     try:
