@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "broker/broker.h"
-#include "net/broker_client.h"
+#include "client/blocking_client.h"
 #include "protocol/messages/controlled_shutdown.h"
 
 namespace gregor::broker {
@@ -35,7 +35,7 @@ Outcome ask_controller(Broker& broker) {
     return Outcome::kRetry;
   }
   const auto& endpoint = controller->endpoints.front();
-  net::BrokerClient client(fmt::format("broker-{}-controlled-shutdown", config.broker_id));
+  client::BlockingClient client(fmt::format("broker-{}-controlled-shutdown", config.broker_id));
   const std::chrono::milliseconds timeout(config.replica_socket_timeout_ms);
   std::string error;
   protocol::ControlledShutdownRequest request;

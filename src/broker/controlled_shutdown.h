@@ -1,5 +1,5 @@
 // Controlled shutdown, the broker's side: on SIGTERM, before it stops serving, a broker in a
-// cluster asks the controller (Kafka's ControlledShutdown request, through BrokerClient) to move
+// cluster asks the controller (Kafka's ControlledShutdown request, through BlockingClient) to move
 // the leadership of its partitions to other ISR members, so that producers see only a retriable
 // NOT_LEADER_OR_FOLLOWER rather than a leader gone for a session timeout.
 //

@@ -7,9 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "client/blocking_client.h"
 #include "common/backoff.h"
 #include "common/thread_name.h"
-#include "net/broker_client.h"
 #include "protocol/messages/fetch.h"
 
 namespace gregor::broker {
@@ -300,7 +300,7 @@ class ReplicaFetchers::Fetcher {
   const EndpointOf& endpoint_of_;
   ReplicationQuota& quota_;
   const int32_t leader_;
-  net::BrokerClient client_;
+  client::BlockingClient client_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::map<Key, Entry> partitions_;

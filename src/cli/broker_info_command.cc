@@ -21,7 +21,7 @@
 namespace gregor::cli {
 namespace {
 
-// The newest versions whose request header broker_request.h frames (not flexible).
+// The versions asked for: the newest non-flexible ones, which every Kafka since 2.4 answers.
 constexpr int16_t kApiVersionsVersion = 2;
 constexpr int16_t kLogDirsVersion = 1;
 

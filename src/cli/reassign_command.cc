@@ -1,6 +1,7 @@
 // gregor partitions reassign | reassignments: Kafka's AlterPartitionReassignments and
 // ListPartitionReassignments, sent to the controller. librdkafka 2.0 has no API for them, and
-// both are flexible-only, so they go through the broker-to-broker client (net/broker_client.h).
+// both are flexible-only, so they go through the broker-to-broker client
+// (client/blocking_client.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,8 +18,8 @@
 #include "cli/commands.h"
 #include "cli/config_util.h"
 #include "cli/output.h"
+#include "client/blocking_client.h"
 #include "common/error_code.h"
-#include "net/broker_client.h"
 #include "protocol/messages/alter_partition_reassignments.h"
 #include "protocol/messages/list_partition_reassignments.h"
 
@@ -91,7 +92,7 @@ Response ask_controller(const Client& client, const Request& request) {
   const auto md = cluster_metadata(client);
   const auto& controller = controller_of(md);
   const auto timeout = std::chrono::milliseconds(client.options().timeout_ms());
-  net::BrokerClient broker("gregor-cli");
+  client::BlockingClient broker("gregor-cli");
   std::string error;
   Response response;
   if (!broker.connect(controller.host, controller.port, timeout, error) ||

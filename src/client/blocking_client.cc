@@ -1,4 +1,4 @@
-#include "net/broker_client.h"
+#include "client/blocking_client.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -14,7 +14,7 @@
 
 #include "protocol/messages/api_versions.h"
 
-namespace gregor::net {
+namespace gregor::client {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -89,38 +89,38 @@ int connect_one(const addrinfo& address, int wakeup, Clock::time_point deadline,
 
 }  // namespace
 
-BrokerClient::BrokerClient(std::string client_id)
+BlockingClient::BlockingClient(std::string client_id)
     : client_id_(std::move(client_id)),
       wakeup_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       nudge_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
-BrokerClient::~BrokerClient() {
+BlockingClient::~BlockingClient() {
   close();
   if (wakeup_ >= 0) ::close(wakeup_);
   if (nudge_ >= 0) ::close(nudge_);
 }
 
-void BrokerClient::close() {
+void BlockingClient::close() {
   if (socket_ >= 0) ::close(socket_);
   socket_ = -1;
 }
 
-void BrokerClient::interrupt() {
+void BlockingClient::interrupt() {
   interrupted_ = true;
   const uint64_t one = 1;
   // The counter is never read back, so the eventfd stays readable: every later poll wakes too.
   [[maybe_unused]] const ssize_t written = ::write(wakeup_, &one, sizeof one);
 }
 
-void BrokerClient::give_up_at(Clock::time_point when) {
+void BlockingClient::give_up_at(Clock::time_point when) {
   give_up_at_ = when.time_since_epoch().count();
   const uint64_t one = 1;
   // Read back by wait(), which then looks at the new moment.
   [[maybe_unused]] const ssize_t written = ::write(nudge_, &one, sizeof one);
 }
 
-bool BrokerClient::wait(short events, Clock::time_point deadline, const char* what,
-                        std::string& error) {
+bool BlockingClient::wait(short events, Clock::time_point deadline, const char* what,
+                          std::string& error) {
   while (true) {
     const Clock::time_point give_up{Clock::duration(give_up_at_.load())};
     const bool giving_up = give_up < deadline;
@@ -137,14 +137,14 @@ bool BrokerClient::wait(short events, Clock::time_point deadline, const char* wh
   }
 }
 
-bool BrokerClient::fail(std::string message, std::string& error) {
+bool BlockingClient::fail(std::string message, std::string& error) {
   close();
   error = std::move(message);
   return false;
 }
 
-bool BrokerClient::connect(const std::string& host, int32_t port, std::chrono::milliseconds timeout,
-                           std::string& error) {
+bool BlockingClient::connect(const std::string& host, int32_t port,
+                             std::chrono::milliseconds timeout, std::string& error) {
   close();
   const std::string where = host + ":" + std::to_string(port);
   if (wakeup_ < 0 || nudge_ < 0) return fail("connect to " + where + ": no eventfd", error);
@@ -168,9 +168,9 @@ bool BrokerClient::connect(const std::string& host, int32_t port, std::chrono::m
   return true;
 }
 
-bool BrokerClient::begin(int16_t api_key, int16_t version, int16_t own_api_key, int16_t min_version,
-                         int16_t max_version, int16_t first_flexible, protocol::Writer& frame,
-                         int32_t& correlation_id, std::string& error) {
+bool BlockingClient::begin(int16_t api_key, int16_t version, int16_t own_api_key,
+                           int16_t min_version, int16_t max_version, int16_t first_flexible,
+                           protocol::Writer& frame, int32_t& correlation_id, std::string& error) {
   const std::string api = "API " + std::to_string(api_key) + " v" + std::to_string(version);
   if (api_key != own_api_key) return fail(api + ": not the request's API", error);
   if (version < min_version || version > max_version) return fail(api + ": unknown version", error);
@@ -182,9 +182,9 @@ bool BrokerClient::begin(int16_t api_key, int16_t version, int16_t own_api_key, 
   return true;
 }
 
-bool BrokerClient::exchange(const protocol::Writer& frame, int16_t api_key, bool flexible,
-                            int32_t correlation_id, std::chrono::milliseconds timeout,
-                            protocol::ByteView& body, std::string& error) {
+bool BlockingClient::exchange(const protocol::Writer& frame, int16_t api_key, bool flexible,
+                              int32_t correlation_id, std::chrono::milliseconds timeout,
+                              protocol::ByteView& body, std::string& error) {
   if (!frame.splices().empty()) return fail("file slices cannot be sent by this client", error);
   const auto deadline = Clock::now() + timeout;
   if (!send_all(frame.bytes().data(), frame.bytes().size(), deadline, error)) return false;
@@ -218,16 +218,16 @@ bool BrokerClient::exchange(const protocol::Writer& frame, int16_t api_key, bool
   return true;
 }
 
-bool BrokerClient::decoded(const protocol::Reader& in, int16_t api_key, int16_t version,
-                           std::string& error) {
+bool BlockingClient::decoded(const protocol::Reader& in, int16_t api_key, int16_t version,
+                             std::string& error) {
   if (in.ok() && in.remaining() == 0) return true;
   return fail(
       "malformed response to API " + std::to_string(api_key) + " v" + std::to_string(version),
       error);
 }
 
-bool BrokerClient::send_all(const uint8_t* data, size_t size, Clock::time_point deadline,
-                            std::string& error) {
+bool BlockingClient::send_all(const uint8_t* data, size_t size, Clock::time_point deadline,
+                              std::string& error) {
   while (size > 0) {
     if (!wait(POLLOUT, deadline, "sending the request", error)) return false;
     const ssize_t sent = ::send(socket_, data, size, MSG_NOSIGNAL);
@@ -239,8 +239,8 @@ bool BrokerClient::send_all(const uint8_t* data, size_t size, Clock::time_point 
   return true;
 }
 
-bool BrokerClient::receive_all(uint8_t* data, size_t size, Clock::time_point deadline,
-                               std::string& error) {
+bool BlockingClient::receive_all(uint8_t* data, size_t size, Clock::time_point deadline,
+                                 std::string& error) {
   while (size > 0) {
     if (!wait(POLLIN, deadline, "waiting for the response", error)) return false;
     const ssize_t received = ::recv(socket_, data, size, 0);
@@ -253,4 +253,4 @@ bool BrokerClient::receive_all(uint8_t* data, size_t size, Clock::time_point dea
   return true;
 }
 
-}  // namespace gregor::net
+}  // namespace gregor::client

@@ -1,4 +1,4 @@
-#include "net/broker_client.h"
+#include "client/blocking_client.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,7 +15,7 @@
 #include "protocol/messages/api_versions.h"
 #include "protocol/messages/fetch.h"
 
-namespace gregor::net {
+namespace gregor::client {
 namespace {
 
 using namespace std::chrono_literals;
@@ -163,11 +163,11 @@ std::vector<uint8_t> pattern(size_t size) {
   return bytes;
 }
 
-TEST(BrokerClient, ApiVersionsAndFetchRoundTripOnOneConnection) {
+TEST(BlockingClient, ApiVersionsAndFetchRoundTripOnOneConnection) {
   const std::vector<uint8_t> records = pattern(300);
   FakeBroker broker(
       [&](const auto& header, auto& body) { return answer_like_a_broker(header, body, records); });
-  BrokerClient client("follower-2");
+  BlockingClient client("follower-2");
   std::string error;
   ASSERT_TRUE(client.connect("127.0.0.1", broker.port(), 5s, error)) << error;
   ASSERT_TRUE(client.connected());
@@ -196,9 +196,9 @@ TEST(BrokerClient, ApiVersionsAndFetchRoundTripOnOneConnection) {
   EXPECT_EQ(broker.requests(), 4);
 }
 
-TEST(BrokerClient, TimesOutWhenTheServerNeverAnswers) {
+TEST(BlockingClient, TimesOutWhenTheServerNeverAnswers) {
   FakeBroker broker([](const auto&, auto&) { return std::optional<Reply>(); });
-  BrokerClient client("follower-2");
+  BlockingClient client("follower-2");
   std::string error;
   ASSERT_TRUE(client.connect("127.0.0.1", broker.port(), 5s, error)) << error;
   ApiVersionsResponse response;
@@ -211,7 +211,7 @@ TEST(BrokerClient, TimesOutWhenTheServerNeverAnswers) {
 // Runs one ApiVersions v0 call against a server answering with `reply`; returns the error.
 std::string error_of_a_call_answered_by(std::function<Reply(int32_t correlation_id)> reply) {
   FakeBroker broker([&](const auto& header, auto&) { return reply(header.correlation_id); });
-  BrokerClient client("follower-2");
+  BlockingClient client("follower-2");
   std::string error;
   EXPECT_TRUE(client.connect("127.0.0.1", broker.port(), 5s, error)) << error;
   ApiVersionsResponse response;
@@ -221,7 +221,7 @@ std::string error_of_a_call_answered_by(std::function<Reply(int32_t correlation_
   return error;
 }
 
-TEST(BrokerClient, FailsWhenTheServerClosesMidResponse) {
+TEST(BlockingClient, FailsWhenTheServerClosesMidResponse) {
   const std::string error = error_of_a_call_answered_by([](int32_t correlation_id) {
     std::vector<uint8_t> whole = response_frame(correlation_id, 0, some_api_versions());
     whole.resize(whole.size() - 5);
@@ -230,7 +230,7 @@ TEST(BrokerClient, FailsWhenTheServerClosesMidResponse) {
   EXPECT_EQ(error, "connection closed by the broker");
 }
 
-TEST(BrokerClient, RejectsAGarbageBody) {
+TEST(BlockingClient, RejectsAGarbageBody) {
   const std::string error = error_of_a_call_answered_by([](int32_t correlation_id) {
     protocol::Writer out;
     protocol::begin_response(out, correlation_id, false);
@@ -242,7 +242,7 @@ TEST(BrokerClient, RejectsAGarbageBody) {
   EXPECT_EQ(error, "malformed response to API 18 v0");
 }
 
-TEST(BrokerClient, RejectsTrailingBytes) {
+TEST(BlockingClient, RejectsTrailingBytes) {
   const std::string error = error_of_a_call_answered_by([](int32_t correlation_id) {
     protocol::Writer out;
     protocol::begin_response(out, correlation_id, false);
@@ -254,15 +254,15 @@ TEST(BrokerClient, RejectsTrailingBytes) {
   EXPECT_EQ(error, "malformed response to API 18 v0");
 }
 
-TEST(BrokerClient, RejectsAWrongCorrelationId) {
+TEST(BlockingClient, RejectsAWrongCorrelationId) {
   const std::string error = error_of_a_call_answered_by([](int32_t correlation_id) {
     return Reply{response_frame(correlation_id + 5, 0, some_api_versions())};
   });
   EXPECT_EQ(error, "correlation id 6 in the response, expected 1");
 }
 
-TEST(BrokerClient, RejectsImpossibleSizes) {
-  for (const int32_t size : {-1, 3, BrokerClient::kMaxResponseBytes + 1}) {
+TEST(BlockingClient, RejectsImpossibleSizes) {
+  for (const int32_t size : {-1, 3, BlockingClient::kMaxResponseBytes + 1}) {
     const std::string error = error_of_a_call_answered_by([size](int32_t correlation_id) {
       protocol::Writer out;
       out.i32(size);
@@ -273,9 +273,9 @@ TEST(BrokerClient, RejectsImpossibleSizes) {
   }
 }
 
-TEST(BrokerClient, InterruptEndsABlockedCallAndEveryLaterOne) {
+TEST(BlockingClient, InterruptEndsABlockedCallAndEveryLaterOne) {
   FakeBroker broker([](const auto&, auto&) { return std::optional<Reply>(); });
-  BrokerClient client("follower-2");
+  BlockingClient client("follower-2");
   std::string error;
   ASSERT_TRUE(client.connect("127.0.0.1", broker.port(), 5s, error)) << error;
   std::thread stopper = once_requested(broker, [&] { client.interrupt(); });
@@ -289,9 +289,9 @@ TEST(BrokerClient, InterruptEndsABlockedCallAndEveryLaterOne) {
   EXPECT_EQ(error, "connect to 127.0.0.1:" + std::to_string(broker.port()) + ": interrupted");
 }
 
-TEST(BrokerClient, GivesUpAtTheMomentSetUntilItIsLifted) {
+TEST(BlockingClient, GivesUpAtTheMomentSetUntilItIsLifted) {
   FakeBroker broker([](const auto&, auto&) { return std::optional<Reply>(); });
-  BrokerClient client("follower-2");
+  BlockingClient client("follower-2");
   std::string error;
   ASSERT_TRUE(client.connect("127.0.0.1", broker.port(), 5s, error)) << error;
   std::thread hurrier =
@@ -325,21 +325,21 @@ TEST(BrokerClient, GivesUpAtTheMomentSetUntilItIsLifted) {
   client.close();  // before `third` goes: it serves until its client leaves
 }
 
-TEST(BrokerClient, ReportsARefusedConnection) {
+TEST(BlockingClient, ReportsARefusedConnection) {
   int32_t port = 0;
   {
     FakeBroker closed([](const auto&, auto&) { return std::optional<Reply>(); });
     port = closed.port();
   }  // nothing listens on the port any more
-  BrokerClient client("follower-2");
+  BlockingClient client("follower-2");
   std::string error;
   EXPECT_FALSE(client.connect("127.0.0.1", port, 5s, error));
   EXPECT_EQ(error, "connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused");
   EXPECT_FALSE(client.connected());
 }
 
-TEST(BrokerClient, RefusesMisuseWithoutSending) {
-  BrokerClient client("follower-2");
+TEST(BlockingClient, RefusesMisuseWithoutSending) {
+  BlockingClient client("follower-2");
   std::string error;
   ApiVersionsResponse response;
   EXPECT_FALSE(
@@ -353,4 +353,4 @@ TEST(BrokerClient, RefusesMisuseWithoutSending) {
 }
 
 }  // namespace
-}  // namespace gregor::net
+}  // namespace gregor::client

@@ -2,7 +2,7 @@
 // Fetch to its leader, OffsetForLeaderEpoch, ...). It runs on the replication threads, which may
 // block; never use it on a network thread.
 //
-//   BrokerClient client("broker-2-fetcher");
+//   BlockingClient client("broker-2-fetcher");
 //   std::string error;
 //   if (!client.connect("127.0.0.1", 9092, 5s, error)) ...
 //   FetchResponse response;
@@ -28,14 +28,14 @@
 #include "protocol/codec.h"
 #include "protocol/request_header.h"
 
-namespace gregor::net {
+namespace gregor::client {
 
-class BrokerClient {
+class BlockingClient {
  public:
-  explicit BrokerClient(std::string client_id);
-  ~BrokerClient();
-  BrokerClient(const BrokerClient&) = delete;
-  BrokerClient& operator=(const BrokerClient&) = delete;
+  explicit BlockingClient(std::string client_id);
+  ~BlockingClient();
+  BlockingClient(const BlockingClient&) = delete;
+  BlockingClient& operator=(const BlockingClient&) = delete;
 
   // Connects (closing any previous connection). false with `error` on failure/timeout.
   bool connect(const std::string& host, int32_t port, std::chrono::milliseconds timeout,
@@ -100,8 +100,9 @@ class BrokerClient {
 };
 
 template <typename Request, typename Response>
-bool BrokerClient::call(int16_t api_key, int16_t version, const Request& request,
-                        Response& response, std::chrono::milliseconds timeout, std::string& error) {
+bool BlockingClient::call(int16_t api_key, int16_t version, const Request& request,
+                          Response& response, std::chrono::milliseconds timeout,
+                          std::string& error) {
   protocol::Writer frame;
   int32_t correlation_id = 0;
   if (!begin(api_key, version, Request::kApiKey, Request::kMinVersion, Request::kMaxVersion,
@@ -121,4 +122,4 @@ bool BrokerClient::call(int16_t api_key, int16_t version, const Request& request
   return decoded(in, api_key, version, error);
 }
 
-}  // namespace gregor::net
+}  // namespace gregor::client
