@@ -28,6 +28,7 @@ using namespace metadata_internal;  // the folder-private tree and journal
 struct EmbeddedMetadataStore::State {
   std::string meta_dir;  // <dir>/__metadata
   Options options;
+  Env* env = nullptr;  // options.env, or the real file system
 
   std::mutex mu;  // guards everything below
   Tree tree;
@@ -39,7 +40,7 @@ struct EmbeddedMetadataStore::State {
   bool failed = false;  // a journal write failed: mutations refused until reopened
 
   ~State() {
-    if (journal_fd >= 0) ::close(journal_fd);
+    if (journal_fd >= 0) env->close(journal_fd);
   }
 
   std::string file(const std::string& name) const { return meta_dir + "/" + name; }
@@ -62,11 +63,13 @@ struct EmbeddedMetadataStore::State {
       rollback(txn);
       return StoreError::kBadArguments;
     }
-    if (!write_all(journal_fd, record) || ::fdatasync(journal_fd) != 0) {
+    if (!write_fully(*env, journal_fd, record) || env->fdatasync(journal_fd) != 0) {
       spdlog::error("metadata store: journal write failed ({}); refusing further changes",
                     std::strerror(errno));
       failed = true;
-      if (::ftruncate(journal_fd, static_cast<off_t>(journal_bytes)) == 0) ::fdatasync(journal_fd);
+      if (env->ftruncate(journal_fd, static_cast<off_t>(journal_bytes)) == 0) {
+        env->fdatasync(journal_fd);
+      }
       rollback(txn);
       return StoreError::kIoError;
     }
@@ -90,26 +93,25 @@ struct EmbeddedMetadataStore::State {
   bool compact(std::string& error) {
     uint64_t next = generation + 1;
     std::string next_journal = file(journal_name(next));
-    int fd =
-        ::open(next_journal.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0 || ::fsync(fd) != 0 || !fsync_dir(meta_dir) ||
-        !write_and_rename(file(kSnapshotTmpName), file(kSnapshotName),
+    int fd = env->open(next_journal, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0 || env->fsync(fd) != 0 || !sync_dir(*env, meta_dir) ||
+        !write_and_rename(*env, file(kSnapshotTmpName), file(kSnapshotName),
                           encode_snapshot(tree, next))) {
       error = std::string("cannot write snapshot: ") + std::strerror(errno);
-      if (fd >= 0) ::close(fd);
-      ::unlink(next_journal.c_str());
+      if (fd >= 0) env->close(fd);
+      env->unlink(next_journal);
       return false;
     }
-    if (!fsync_dir(meta_dir)) {
+    if (!sync_dir(*env, meta_dir)) {
       // The directory may hold either snapshot after a crash: appends to either journal could
       // be lost, so stop accepting changes.
       error = std::string("cannot fsync metadata directory: ") + std::strerror(errno);
       failed = true;
-      ::close(fd);
+      env->close(fd);
       return false;
     }
-    if (journal_fd >= 0) ::close(journal_fd);
-    ::unlink(file(journal_name(generation)).c_str());
+    if (journal_fd >= 0) env->close(journal_fd);
+    env->unlink(file(journal_name(generation)));
     journal_fd = fd;
     generation = next;
     journal_bytes = 0;
@@ -120,13 +122,13 @@ struct EmbeddedMetadataStore::State {
   bool recover(std::string& error) {
     std::error_code ec;
     std::filesystem::create_directories(meta_dir, ec);
-    if (ec || !fsync_dir(meta_dir + "/..")) {
+    if (ec || !sync_dir(*env, meta_dir + "/..")) {
       error = "cannot create " + meta_dir + ": " + (ec ? ec.message() : std::strerror(errno));
       return false;
     }
     std::string bytes;
     bool found = false;
-    if (!read_file(file(kSnapshotName), bytes, found)) {
+    if (!read_file(*env, file(kSnapshotName), bytes, found)) {
       error = "cannot read " + file(kSnapshotName) + ": " + std::strerror(errno);
       return false;
     }
@@ -145,7 +147,7 @@ struct EmbeddedMetadataStore::State {
     }
     std::string journal = file(journal_name(generation));
     bool keep_journal = false;
-    if (!replay_journal(journal, tree, keep_journal, error)) return false;
+    if (!replay_journal(*env, journal, tree, keep_journal, error)) return false;
     if (keep_journal && ::link(journal.c_str(), (journal + ".corrupt").c_str()) == 0) {
       spdlog::error("metadata store: kept the damaged journal as {}.corrupt", journal);
     }
@@ -164,7 +166,7 @@ struct EmbeddedMetadataStore::State {
       std::string name = it->path().filename().string();
       if (name.starts_with(kJournalPrefix) && !name.ends_with(".corrupt") &&
           name != journal_name(generation)) {
-        ::unlink(it->path().c_str());  // left by a crash mid-compaction
+        env->unlink(it->path().string());  // left by a crash mid-compaction
       }
     }
     return true;
@@ -198,6 +200,7 @@ std::unique_ptr<EmbeddedMetadataStore> EmbeddedMetadataStore::open(const std::st
   auto state = std::make_unique<State>();
   state->meta_dir = dir + "/__metadata";
   state->options = options;
+  state->env = options.env != nullptr ? options.env : &Env::posix();
   if (!state->recover(error)) return nullptr;
   return std::unique_ptr<EmbeddedMetadataStore>(new EmbeddedMetadataStore(std::move(state)));
 }

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "cluster/metadata_store.h"
+#include "common/env.h"
 
 namespace gregor::cluster {
 
@@ -37,6 +38,8 @@ class EmbeddedMetadataStore final : public MetadataStore {
   struct Options {
     // Compact (snapshot + fresh journal) once the journal holds this many bytes.
     uint64_t compact_journal_bytes = 8 << 20;
+    // The file system the store's files live on; null for the real one (Env::posix()).
+    Env* env = nullptr;
   };
 
   // Opens (creating if needed) the store persisted in `<dir>/__metadata/`: loads the snapshot,

@@ -115,48 +115,38 @@ std::string journal_name(uint64_t generation) {
   return name;
 }
 
-bool write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-bool fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-bool read_file(const std::string& path, std::string& out, bool& found) {
+bool read_file(Env& env, const std::string& path, std::string& out, bool& found) {
   out.clear();
   found = false;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = env.open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT;
   found = true;
   char buf[1 << 16];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof(buf))) != 0) {
+  bool ok = true;
+  for (off_t at = 0;;) {
+    const ssize_t n = env.pread(fd, buf, sizeof(buf), at);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
+    if (n < 0) ok = false;
+    if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
+    at += n;
   }
-  ::close(fd);
-  return n == 0;
+  env.close(fd);
+  return ok;
 }
 
-bool write_and_rename(const std::string& tmp, const std::string& path, std::string_view bytes) {
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+bool write_and_rename(Env& env, const std::string& tmp, const std::string& path,
+                      std::string_view bytes) {
+  const int fd = env.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
-  bool ok = write_all(fd, bytes) && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) ::unlink(tmp.c_str());
+  bool ok = write_fully(env, fd, bytes) && env.fsync(fd) == 0;
+  ok = (env.close(fd) == 0) && ok;
+  ok = ok && env.rename(tmp, path) == 0;
+  if (!ok) {
+    const int saved = errno;
+    env.unlink(tmp);
+    errno = saved;
+  }
   return ok;
 }
 
@@ -227,10 +217,11 @@ bool decode_snapshot(std::string_view file, Tree& tree, uint64_t& generation) {
   return in.ok() && in.at_end() && !tree.empty();
 }
 
-bool replay_journal(const std::string& path, Tree& tree, bool& damaged, std::string& error) {
+bool replay_journal(Env& env, const std::string& path, Tree& tree, bool& damaged,
+                    std::string& error) {
   std::string bytes;
   bool found = false;
-  if (!read_file(path, bytes, found)) {
+  if (!read_file(env, path, bytes, found)) {
     error = "cannot read " + path + ": " + std::strerror(errno);
     return false;
   }

@@ -1,11 +1,11 @@
 // The on-disk side of EmbeddedMetadataStore: file names in <dir>/__metadata/, the journal record
-// and snapshot encodings (little-endian, CRC32C), replay of a journal into a tree, and the POSIX
-// helpers that write them durably. Layout and crash-safety argument:
+// and snapshot encodings (little-endian, CRC32C), replay of a journal into a tree, and the
+// helpers that write them durably, through an Env (common/env.h). Layout and crash-safety argument:
 // docs/formats/metadata-store.md. Private to src/cluster: only the embedded store includes it.
 // Stateless; the store decides when to write, sync, compact and replay.
 //
 //   std::string record = encode_record(txn_mutations);
-//   if (record.empty() || !write_all(journal_fd, record) || ::fdatasync(journal_fd) != 0) ...
+//   if (record.empty() || !write_fully(env, journal_fd, record) || env.fdatasync(journal_fd)) ...
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cluster/metadata_tree.h"
+#include "common/env.h"
 
 namespace gregor::cluster::metadata_internal {
 
@@ -26,17 +27,12 @@ inline constexpr std::string_view kJournalPrefix = "journal-";
 // "journal-<generation as 20 zero-padded digits>".
 std::string journal_name(uint64_t generation);
 
-// Writes all of `bytes` to `fd`, retrying on EINTR and short writes. False on failure.
-bool write_all(int fd, std::string_view bytes);
-
-// Makes the creates, renames and unlinks in `dir` durable.
-bool fsync_dir(const std::string& dir);
-
 // Reads a whole file. Missing files are not an error: `found` tells.
-bool read_file(const std::string& path, std::string& out, bool& found);
+bool read_file(Env& env, const std::string& path, std::string& out, bool& found);
 
 // Writes `bytes` to `tmp`, fsyncs it and renames it over `path`. The caller fsyncs the directory.
-bool write_and_rename(const std::string& tmp, const std::string& path, std::string_view bytes);
+bool write_and_rename(Env& env, const std::string& tmp, const std::string& path,
+                      std::string_view bytes);
 
 // ---- Records and snapshots ------------------------------------------------------------------
 
@@ -55,6 +51,7 @@ bool decode_snapshot(std::string_view file, Tree& tree, uint64_t& generation);
 // can only damage the last record (and leave zeros after it); `damaged` is set when other
 // bytes follow the bad record: the disk, not a crash, lost data. False, with `error`, if the file
 // cannot be read or a record that passes its CRC does not apply to `tree` (only a bug does that).
-bool replay_journal(const std::string& path, Tree& tree, bool& damaged, std::string& error);
+bool replay_journal(Env& env, const std::string& path, Tree& tree, bool& damaged,
+                    std::string& error);
 
 }  // namespace gregor::cluster::metadata_internal

@@ -33,10 +33,10 @@ std::vector<std::string_view> split_fields(std::string_view line, char separator
   return parts;
 }
 
-CheckpointStatus read_checkpoint_entries(const std::string& path,
+CheckpointStatus read_checkpoint_entries(Env& env, const std::string& path,
                                          const std::function<bool(std::string_view)>& parse_entry) {
   std::string text;
-  switch (read_small_file(path, text)) {
+  switch (read_small_file(env, path, text)) {
     case ReadStatus::kMissing:
       return CheckpointStatus::kMissing;
     case ReadStatus::kError:
@@ -61,11 +61,11 @@ std::string checkpoint_preamble(size_t count) {
   return fmt::format("0\n{}\n", count);
 }
 
-CheckpointRead read_checkpoint(const std::string& path) {
+CheckpointRead read_checkpoint(const std::string& path, Env& env) {
   CheckpointRead result;
   OffsetMap offsets;
   result.status = read_checkpoint_entries(
-      path, [&offsets](std::string_view line) { return parse_entry(line, offsets); });
+      env, path, [&offsets](std::string_view line) { return parse_entry(line, offsets); });
   if (result.status == CheckpointStatus::kOk) result.offsets = std::move(offsets);
   return result;
 }
@@ -78,8 +78,8 @@ std::string format_checkpoint(const OffsetMap& offsets) {
   return text;
 }
 
-bool write_checkpoint(const std::string& path, const OffsetMap& offsets) {
-  return write_file_atomically(path, format_checkpoint(offsets));
+bool write_checkpoint(const std::string& path, const OffsetMap& offsets, Env& env) {
+  return write_file_atomically(env, path, format_checkpoint(offsets));
 }
 
 }  // namespace gregor::storage

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/env.h"
 #include "storage/topic_partition.h"
 
 namespace gregor::storage {
@@ -41,17 +42,17 @@ struct CheckpointRead {
 
 // Reads a checkpoint file. kCorrupt for an unreadable file, a version other than 0, a count
 // that disagrees with the lines, or a malformed line.
-CheckpointRead read_checkpoint(const std::string& path);
+CheckpointRead read_checkpoint(const std::string& path, Env& env = Env::posix());
 
 std::string format_checkpoint(const OffsetMap& offsets);
-bool write_checkpoint(const std::string& path, const OffsetMap& offsets);
+bool write_checkpoint(const std::string& path, const OffsetMap& offsets, Env& env = Env::posix());
 
 // ---- the layout shared with other checkpoint files (leader_epoch_cache.h) ----
 
 // Reads a file laid out as version line `0`, count line, then `count` entry lines, passing each
 // entry line to `parse_entry`. kCorrupt for an unreadable file, another version, a count that
 // disagrees with the lines, or an entry `parse_entry` refuses.
-CheckpointStatus read_checkpoint_entries(const std::string& path,
+CheckpointStatus read_checkpoint_entries(Env& env, const std::string& path,
                                          const std::function<bool(std::string_view)>& parse_entry);
 // The version and count lines for `count` entries, to which the caller appends the entries.
 std::string checkpoint_preamble(size_t count);

@@ -17,7 +17,7 @@ TEST(CheckpointFileTest, RoundTripInKafkasFormat) {
   OffsetMap offsets{{{"orders", 0}, 1234}, {{"my-topic-v2", 11}, 0}};
   ASSERT_TRUE(write_checkpoint(path, offsets));
   std::string text;
-  ASSERT_EQ(read_small_file(path, text), ReadStatus::kOk);
+  ASSERT_EQ(read_small_file(Env::posix(), path, text), ReadStatus::kOk);
   EXPECT_EQ(text, "0\n2\nmy-topic-v2 11 0\norders 0 1234\n");
   auto read = read_checkpoint(path);
   EXPECT_EQ(read.status, CheckpointStatus::kOk);
@@ -40,7 +40,7 @@ TEST(CheckpointFileTest, CorruptFilesAreRejected) {
   for (const char* text :
        {"", "1\n0\n", "0\n2\nt 0 5\n", "0\n1\nt x 5\n", "0\n1\nt 0\n", "0\n1\nt 0 5 9\n",
         "0\n1\nt 0 5z\n", "0\n2\nt 0 5\nt 0 6\n", "0\n1\nt -1 5\n", "garbage"}) {
-    ASSERT_TRUE(write_file_atomically(path, text));
+    ASSERT_TRUE(write_file_atomically(Env::posix(), path, text));
     EXPECT_EQ(read_checkpoint(path).status, CheckpointStatus::kCorrupt) << text;
   }
 }

@@ -110,17 +110,17 @@ bool clean_batch(const BatchHeader& header, protocol::ByteView bytes, BatchClean
   return context.writer.add(rebuilt, *protocol::parse_batch_header(rebuilt), context.now_ms);
 }
 
-void remove_paths(const std::string& dir, int64_t base, const char* suffix) {
+void remove_paths(Env& env, const std::string& dir, int64_t base, const char* suffix) {
   for (std::string_view kind : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix})
-    ::remove((segment_file_path(dir, base, kind) + suffix).c_str());
+    env.unlink(segment_file_path(dir, base, kind) + suffix);
 }
 
 // Writes the cleaned copy of `group` as `<base>.*.cleaned`, complete and fsync'ed.
-bool write_cleaned(const std::string& dir, std::span<const SegmentPtr> group,
+bool write_cleaned(Env& env, const std::string& dir, std::span<const SegmentPtr> group,
                    const LogConfig& config, const KeyOffsetMap& map, int64_t now_ms,
                    CleanStats& stats) {
   std::unique_ptr<Segment> cleaned =
-      Segment::create(dir, group.front()->base_offset(), config, kCleanedSuffix);
+      Segment::create(dir, group.front()->base_offset(), config, kCleanedSuffix, env);
   if (!cleaned) return false;
   CleanedWriter writer(*cleaned);
   BatchCleaning context{map, now_ms, config.delete_retention_ms, writer, stats};
@@ -141,20 +141,21 @@ bool write_cleaned(const std::string& dir, std::span<const SegmentPtr> group,
 
 bool clean_group(Log& log, std::span<const SegmentPtr> group, const KeyOffsetMap& map,
                  int64_t now_ms, CleanStats& stats) {
+  Env& env = log.env();
   const std::string dir = log.dir();
   const int64_t base = group.front()->base_offset();
-  bool ok = write_cleaned(dir, group, log.config(), map, now_ms, stats);
+  bool ok = write_cleaned(env, dir, group, log.config(), map, now_ms, stats);
   // `.log.swap` last: its presence is what tells recovery the cleaned segment is complete.
   for (std::string_view kind : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix}) {
     const std::string path = segment_file_path(dir, base, kind);
-    ok = ok && std::rename((path + kCleanedSuffix).c_str(), (path + kSwapSuffix).c_str()) == 0;
+    ok = ok && env.rename(path + kCleanedSuffix, path + kSwapSuffix) == 0;
   }
   const SwapOutcome swapped =
-      ok && fsync_dir(dir) ? log.swap_segments(group, now_ms) : SwapOutcome::kRefused;
+      ok && sync_dir(env, dir) ? log.swap_segments(group, now_ms) : SwapOutcome::kRefused;
   if (swapped == SwapOutcome::kFailed) return false;  // half renamed: recovery completes it
   if (swapped == SwapOutcome::kRefused) {
-    remove_paths(dir, base, kSwapSuffix);
-    remove_paths(dir, base, kCleanedSuffix);
+    remove_paths(env, dir, base, kSwapSuffix);
+    remove_paths(env, dir, base, kCleanedSuffix);
     return false;
   }
   stats.segments += static_cast<int64_t>(group.size());

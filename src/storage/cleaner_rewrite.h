@@ -26,7 +26,7 @@ bool for_each_batch(const Segment& segment, std::vector<uint8_t>& buffer, Fn&& f
   int64_t position = 0;
   while (auto header = segment.read_header(position, end)) {
     buffer.resize(header->total_size());
-    if (pread_full(segment.file()->fd(), buffer.data(), buffer.size(), position) !=
+    if (pread_full(segment.env(), segment.file()->fd(), buffer.data(), buffer.size(), position) !=
         static_cast<int64_t>(buffer.size())) {
       return false;
     }

@@ -32,10 +32,10 @@ std::optional<int64_t> parse_segment_file_name(std::string_view file_name,
   return value;
 }
 
-bool pwrite_all(int fd, const void* data, size_t size, int64_t offset) {
+bool pwrite_all(Env& env, int fd, const void* data, size_t size, int64_t offset) {
   const auto* p = static_cast<const uint8_t*>(data);
   while (size > 0) {
-    const ssize_t n = ::pwrite(fd, p, size, offset);
+    const ssize_t n = env.pwrite(fd, p, size, offset);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     p += n;
@@ -45,11 +45,11 @@ bool pwrite_all(int fd, const void* data, size_t size, int64_t offset) {
   return true;
 }
 
-int64_t pread_full(int fd, void* data, size_t size, int64_t offset) {
+int64_t pread_full(Env& env, int fd, void* data, size_t size, int64_t offset) {
   auto* p = static_cast<uint8_t*>(data);
   int64_t total = 0;
   while (size > 0) {
-    const ssize_t n = ::pread(fd, p, size, offset);
+    const ssize_t n = env.pread(fd, p, size, offset);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return -1;
     if (n == 0) break;
@@ -61,14 +61,6 @@ int64_t pread_full(int fd, void* data, size_t size, int64_t offset) {
   return total;
 }
 
-bool fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
 std::string parent_dir(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
@@ -76,33 +68,35 @@ std::string parent_dir(const std::string& path) {
   return path.substr(0, slash);
 }
 
-bool write_file_atomically(const std::string& path, std::string_view content) {
+bool write_file_atomically(Env& env, const std::string& path, std::string_view content) {
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = env.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
-  bool ok = pwrite_all(fd, content.data(), content.size(), 0) && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
+  bool ok = pwrite_all(env, fd, content.data(), content.size(), 0) && env.fsync(fd) == 0;
+  ok = (env.close(fd) == 0) && ok;
+  if (!ok || env.rename(tmp, path) != 0) {
+    const int saved = errno;
+    env.unlink(tmp);
+    errno = saved;
     return false;
   }
-  return fsync_dir(parent_dir(path));
+  return sync_dir(env, parent_dir(path));
 }
 
-ReadStatus read_small_file(const std::string& path, std::string& out) {
+ReadStatus read_small_file(Env& env, const std::string& path, std::string& out) {
   out.clear();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = env.open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT ? ReadStatus::kMissing : ReadStatus::kError;
   char buf[8192];
   ReadStatus status = ReadStatus::kOk;
   for (int64_t at = 0;;) {
-    const int64_t n = pread_full(fd, buf, sizeof(buf), at);
+    const int64_t n = pread_full(env, fd, buf, sizeof(buf), at);
     if (n < 0) status = ReadStatus::kError;
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
     at += n;
   }
-  ::close(fd);
+  env.close(fd);
   return status;
 }
 

@@ -14,19 +14,19 @@
 
 namespace gregor::storage {
 
-IndexFile::IndexFile(std::string path, size_t entry_size)
-    : path_(std::move(path)), entry_size_(entry_size) {}
+IndexFile::IndexFile(Env& env, std::string path, size_t entry_size)
+    : env_(env), path_(std::move(path)), entry_size_(entry_size) {}
 
 IndexFile::~IndexFile() {
   if (map_ != nullptr) ::munmap(map_, map_len_);
 }
 
 std::unique_ptr<IndexFile> IndexFile::open(const std::string& path, size_t entry_size,
-                                           int64_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+                                           int64_t max_bytes, Env& env) {
+  int fd = env.open(path, O_RDWR | O_CLOEXEC);
   bool created = false;
   if (fd < 0 && errno == ENOENT) {
-    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd = env.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     created = true;
   }
   if (fd < 0) {
@@ -36,10 +36,11 @@ std::unique_ptr<IndexFile> IndexFile::open(const std::string& path, size_t entry
   // The descriptor is closed once the file is mapped, as Kafka does: a broker with many
   // partitions then holds one descriptor per segment (its .log), not three.
   struct Closer {
+    Env& env;
     int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  std::unique_ptr<IndexFile> index(new IndexFile(path, entry_size));
+    ~Closer() { env.close(fd); }
+  } closer{env, fd};
+  std::unique_ptr<IndexFile> index(new IndexFile(env, path, entry_size));
   index->created_ = created;
   const int64_t size = file_size(fd);
   if (size < 0) return nullptr;
@@ -86,7 +87,7 @@ bool IndexFile::grow() {
 
 bool IndexFile::resize_file(int64_t bytes) {
   if (bytes == file_len_) return true;
-  if (::truncate(path_.c_str(), bytes) != 0) {
+  if (env_.truncate(path_, bytes) != 0) {
     spdlog::error("cannot resize index {} to {} bytes: {}", path_, bytes, std::strerror(errno));
     return false;
   }
@@ -99,11 +100,11 @@ bool IndexFile::flush() const {
   static const int64_t page = ::sysconf(_SC_PAGESIZE);
   const int64_t used = entries_.load(std::memory_order_acquire) * static_cast<int64_t>(entry_size_);
   const auto length = static_cast<size_t>((used + page - 1) / page * page);
-  return length == 0 || ::msync(map_, std::min(length, map_len_), MS_SYNC) == 0;
+  return length == 0 || env_.msync(map_, std::min(length, map_len_)) == 0;
 }
 
 bool IndexFile::remove() const {
-  return ::unlink(path_.c_str()) == 0 || errno == ENOENT;
+  return env_.unlink(path_) == 0 || errno == ENOENT;
 }
 
 }  // namespace gregor::storage

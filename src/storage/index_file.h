@@ -21,6 +21,8 @@
 #include <memory>
 #include <string>
 
+#include "common/env.h"
+
 namespace gregor::storage {
 
 class IndexFile {
@@ -29,7 +31,7 @@ class IndexFile {
   // `entry_size`; `size_ok()` is false when the size is not a multiple of it. The mapping holds
   // max(file size, max_bytes) bytes, at least two entries. nullptr on an I/O error (logged).
   static std::unique_ptr<IndexFile> open(const std::string& path, size_t entry_size,
-                                         int64_t max_bytes);
+                                         int64_t max_bytes, Env& env = Env::posix());
   ~IndexFile();
   IndexFile(const IndexFile&) = delete;
   IndexFile& operator=(const IndexFile&) = delete;
@@ -58,9 +60,10 @@ class IndexFile {
   bool remove() const;
 
  private:
-  IndexFile(std::string path, size_t entry_size);
+  IndexFile(Env& env, std::string path, size_t entry_size);
   bool resize_file(int64_t bytes);
 
+  Env& env_;
   const std::string path_;  // resized by path: no descriptor is kept open
   const size_t entry_size_;
   uint8_t* map_ = nullptr;

@@ -33,13 +33,13 @@ bool parse_entry(std::string_view line, std::vector<EpochEntry>& entries) {
 
 }  // namespace
 
-LeaderEpochCache::LeaderEpochCache(std::string checkpoint_path)
-    : path_(std::move(checkpoint_path)) {}
+LeaderEpochCache::LeaderEpochCache(std::string checkpoint_path, Env& env)
+    : env_(env), path_(std::move(checkpoint_path)) {}
 
 CheckpointStatus LeaderEpochCache::load() {
   std::vector<EpochEntry> read;
   auto status = read_checkpoint_entries(
-      path_, [&read](std::string_view line) { return parse_entry(line, read); });
+      env_, path_, [&read](std::string_view line) { return parse_entry(line, read); });
   if (status == CheckpointStatus::kOk && !ordered(read)) status = CheckpointStatus::kCorrupt;
   if (status != CheckpointStatus::kOk) read.clear();
   std::lock_guard lock(mutex_);
@@ -125,9 +125,9 @@ void LeaderEpochCache::changed() {
   }
   // On failure the file would disagree with memory: remove it, so that the next start rebuilds
   // the entries from the batches' epochs instead of trusting stale ones.
-  if (!write_file_atomically(path_, text)) {
+  if (!write_file_atomically(env_, path_, text)) {
     spdlog::error("cannot write {}; removing it to rebuild it at the next start", path_);
-    ::unlink(path_.c_str());
+    env_.unlink(path_);
   }
 }
 

@@ -48,7 +48,7 @@ struct EpochEndOffset {
 class LeaderEpochCache {
  public:
   // `checkpoint_path`: the file that persists the entries. Starts empty; see load().
-  explicit LeaderEpochCache(std::string checkpoint_path);
+  explicit LeaderEpochCache(std::string checkpoint_path, Env& env = Env::posix());
 
   // Replaces the entries with the file's. kMissing and kCorrupt leave the cache empty (the
   // caller then rebuilds it from the log with replace()). Entries out of order are kCorrupt.
@@ -84,6 +84,7 @@ class LeaderEpochCache {
   // Under mutex_: publishes the latest epoch and rewrites the file.
   void changed();
 
+  Env& env_;
   const std::string path_;
   mutable std::mutex mutex_;
   std::vector<EpochEntry> entries_;  // guarded by mutex_; ascending epochs and start offsets

@@ -21,8 +21,11 @@ int64_t wall_clock_ms() {
 
 }  // namespace
 
-Log::Log(std::string dir, const LogConfig& config)
-    : dir_(std::move(dir)), config_(config), epochs_(dir_ + "/" + kLeaderEpochCheckpoint) {
+Log::Log(Env& env, std::string dir, const LogConfig& config)
+    : env_(env),
+      dir_(std::move(dir)),
+      config_(config),
+      epochs_(dir_ + "/" + kLeaderEpochCheckpoint, env) {
   last_flush_ms_.store(wall_clock_ms());
 }
 
@@ -140,7 +143,7 @@ ErrorCode Log::roll(int64_t base_offset) {
   auto list = segments();
   auto& old_active = list->back();
   if (!old_active->seal()) spdlog::warn("cannot trim the indexes of {}", old_active->log_path());
-  auto created = Segment::create(dir_, base_offset, config_);
+  auto created = Segment::create(dir_, base_offset, config_, {}, env_);
   if (!created) {
     old_active->unseal();
     return ErrorCode::kKafkaStorageError;
@@ -204,14 +207,14 @@ ErrorCode Log::flush(FlushScope scope) {
   std::lock_guard flush_lock(flush_mutex_);
   std::shared_ptr<const SegmentList> list;
   int64_t end = 0, messages = 0;
-  bool sync_dir = false;
+  bool dir_was_dirty = false;
   std::string dir;
   {
     std::lock_guard lock(append_mutex_);
     list = segments();
     end = log_end_offset_.load(std::memory_order_relaxed);
     messages = appended_messages_.load(std::memory_order_relaxed);
-    sync_dir = std::exchange(dir_dirty_, false);
+    dir_was_dirty = std::exchange(dir_dirty_, false);
     dir = dir_;
   }
   const int64_t from = recovery_point_.load(std::memory_order_relaxed);
@@ -225,9 +228,9 @@ ErrorCode Log::flush(FlushScope scope) {
       ok = segment->flush() && ok;
     }
   }
-  if (sync_dir && !fsync_dir(dir)) ok = false;
+  if (dir_was_dirty && !sync_dir(env_, dir)) ok = false;
   if (!ok) {
-    if (sync_dir) {
+    if (dir_was_dirty) {
       std::lock_guard lock(append_mutex_);
       dir_dirty_ = true;
     }

@@ -67,7 +67,8 @@ class Log {
   // their indexes rebuilt only if missing or corrupt. `log_start_offset` -1: the first
   // segment's base. kKafkaStorageError on an I/O error.
   static OpenLogResult open(const std::string& dir, const LogConfig& config, bool needs_recovery,
-                            int64_t recovery_point, int64_t log_start_offset = -1);
+                            int64_t recovery_point, int64_t log_start_offset = -1,
+                            Env& env = Env::posix());
   ~Log();
   Log(const Log&) = delete;
   Log& operator=(const Log&) = delete;
@@ -169,6 +170,8 @@ class Log {
   // The leader epoch entries, for tests and tools.
   std::vector<EpochEntry> epoch_entries() const { return epochs_.entries(); }
   std::string dir() const;
+  // The file system the log's files live on (for the cleaner, which writes beside them).
+  Env& env() const { return env_; }
 
   LogConfig config() const;
   void set_config(const LogConfig& config);
@@ -176,7 +179,7 @@ class Log {
  private:
   using SegmentList = std::vector<std::shared_ptr<Segment>>;
 
-  Log(std::string dir, const LogConfig& config);
+  Log(Env& env, std::string dir, const LogConfig& config);
   std::shared_ptr<const SegmentList> segments() const;
   void publish(std::shared_ptr<const SegmentList> list);
   // Under the append mutex: kKafkaStorageError when closed, kCorruptMessage when `headers`
@@ -200,11 +203,12 @@ class Log {
   void load_epochs(const SegmentList& list);
 
   mutable std::mutex append_mutex_;  // serialises mutations; held across writes
-  std::string dir_;                  // guarded by append_mutex_ (changes on delete)
-  LogConfig config_;                 // guarded by append_mutex_
-  bool closed_ = false;              // guarded by append_mutex_
-  bool dir_dirty_ = false;           // guarded by append_mutex_: a file was created or removed
-  std::vector<BatchMeta> metas_;     // guarded by append_mutex_: scratch, reused per append
+  Env& env_;
+  std::string dir_;               // guarded by append_mutex_ (changes on delete)
+  LogConfig config_;              // guarded by append_mutex_
+  bool closed_ = false;           // guarded by append_mutex_
+  bool dir_dirty_ = false;        // guarded by append_mutex_: a file was created or removed
+  std::vector<BatchMeta> metas_;  // guarded by append_mutex_: scratch, reused per append
   // Mutated under append_mutex_ (it has its own lock for readers). Its file stays at the
   // original directory's path: after rename_for_deletion the log takes no more writes.
   LeaderEpochCache epochs_;

@@ -25,7 +25,8 @@ std::unique_ptr<LogManager> open_manager(const std::string& dir) {
 
 std::string checkpoint_text(const std::string& dir) {
   std::string text;
-  EXPECT_EQ(read_small_file(dir + "/" + kCleanerOffsetCheckpoint, text), ReadStatus::kOk);
+  EXPECT_EQ(read_small_file(Env::posix(), dir + "/" + kCleanerOffsetCheckpoint, text),
+            ReadStatus::kOk);
   return text;
 }
 

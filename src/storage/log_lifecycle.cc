@@ -1,8 +1,10 @@
 // Log: the operations that remove data or end the log: truncation, close, deletion.
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -63,7 +65,7 @@ ErrorCode Log::truncate_fully(int64_t offset) {
   bool ok = true;
   for (const auto& segment : *list)
     ok = segment->remove_files() && ok;
-  auto fresh = Segment::create(dir_, offset, config_);
+  auto fresh = Segment::create(dir_, offset, config_, {}, env_);
   if (!fresh) return ErrorCode::kKafkaStorageError;
   publish(std::make_shared<SegmentList>(SegmentList{std::move(fresh)}));
   dir_dirty_ = true;
@@ -90,14 +92,12 @@ ErrorCode Log::delete_files() {
   if (ErrorCode error = rename_for_deletion(); error != ErrorCode::kNone) return error;
   const std::string renamed = dir();
   const std::string parent = parent_dir(renamed);
-  std::error_code error;
-  std::filesystem::remove_all(renamed, error);
-  if (error) {
+  if (env_.remove_all(renamed) != 0) {
     // A leftover `-delete` directory is removed by the next LogManager start.
-    spdlog::error("cannot remove {}: {}", renamed, error.message());
+    spdlog::error("cannot remove {}: {}", renamed, std::strerror(errno));
     return ErrorCode::kKafkaStorageError;
   }
-  fsync_dir(parent);
+  sync_dir(env_, parent);
   return ErrorCode::kNone;
 }
 
@@ -106,11 +106,11 @@ ErrorCode Log::rename_for_deletion() {
   closed_ = true;
   const std::string parent = parent_dir(dir_);
   const std::string renamed = fmt::format("{}.{}-delete", dir_, random_hex_id());
-  if (std::rename(dir_.c_str(), renamed.c_str()) != 0) {
-    spdlog::error("cannot rename {} for deletion", dir_);
+  if (env_.rename(dir_, renamed) != 0) {
+    spdlog::error("cannot rename {} for deletion: {}", dir_, std::strerror(errno));
     return ErrorCode::kKafkaStorageError;
   }
-  fsync_dir(parent);
+  sync_dir(env_, parent);
   dir_ = renamed;
   return ErrorCode::kNone;
 }

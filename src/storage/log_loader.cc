@@ -20,8 +20,8 @@ namespace gregor::storage {
 namespace {
 
 // Creates `dir` if missing (and makes its name durable). False on error.
-bool ensure_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0755) == 0) return fsync_dir(parent_dir(dir));
+bool ensure_dir(Env& env, const std::string& dir) {
+  if (env.mkdir(dir, 0755) == 0) return sync_dir(env, parent_dir(dir));
   return errno == EEXIST;
 }
 
@@ -32,25 +32,25 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 // Calls `visit` with each batch header of the log file at `path`, in order, up to `size` bytes
 // (-1: the whole file), stopping at the first unreadable header.
 template <typename Visit>
-void for_each_batch_header(const std::string& path, int64_t size, Visit&& visit) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+void for_each_batch_header(Env& env, const std::string& path, int64_t size, Visit&& visit) {
+  const int fd = env.open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   uint8_t header[protocol::kBatchHeaderSize];
   for (int64_t position = 0;
-       (size < 0 || position < size) &&
-       pread_full(fd, header, sizeof header, position) == static_cast<int64_t>(sizeof header);) {
+       (size < 0 || position < size) && pread_full(env, fd, header, sizeof header, position) ==
+                                            static_cast<int64_t>(sizeof header);) {
     const auto parsed = protocol::parse_batch_header(protocol::ByteView(header, sizeof header));
     if (!parsed) break;
     visit(*parsed);
     position += static_cast<int64_t>(parsed->total_size());
   }
-  ::close(fd);
+  env.close(fd);
 }
 
 // One past the last offset in the batches of the log file at `path` (`base` if none).
-int64_t next_offset_in(const std::string& path, int64_t base) {
+int64_t next_offset_in(Env& env, const std::string& path, int64_t base) {
   int64_t next = base;
-  for_each_batch_header(path, -1, [&next](const protocol::BatchHeader& header) {
+  for_each_batch_header(env, path, -1, [&next](const protocol::BatchHeader& header) {
     next = std::max(next, header.last_offset() + 1);
   });
   return next;
@@ -58,7 +58,7 @@ int64_t next_offset_in(const std::string& path, int64_t base) {
 
 // Removes the segments whose base offset lies in (base, next): a group merged into the cleaned
 // segment at `base` whose swap was interrupted (Log::swap_segments renames them first).
-void remove_merged_segments(const std::string& dir, int64_t base, int64_t next) {
+void remove_merged_segments(Env& env, const std::string& dir, int64_t base, int64_t next) {
   std::vector<int64_t> covered;
   DIR* handle = ::opendir(dir.c_str());
   if (handle == nullptr) return;
@@ -70,7 +70,7 @@ void remove_merged_segments(const std::string& dir, int64_t base, int64_t next) 
   for (int64_t other : covered) {
     spdlog::warn("{}: removing segment {}, merged into cleaned segment {}", dir, other, base);
     for (std::string_view suffix : {kLogSuffix, kIndexSuffix, kTimeIndexSuffix})
-      ::unlink(segment_file_path(dir, other, suffix).c_str());
+      env.unlink(segment_file_path(dir, other, suffix));
   }
 }
 
@@ -79,7 +79,7 @@ void remove_merged_segments(const std::string& dir, int64_t base, int64_t next) 
 // (the group merged into it) and its `.swap` files renamed over the segment's (the indexes may
 // have been renamed already). `.swap` index files without a log swap are an unfinished rename to
 // `.swap`: removed, as are `.cleaned` files (list_segments).
-void finish_swaps(const std::string& dir) {
+void finish_swaps(Env& env, const std::string& dir) {
   std::vector<int64_t> complete;
   std::vector<std::string> names;
   DIR* handle = ::opendir(dir.c_str());
@@ -96,24 +96,24 @@ void finish_swaps(const std::string& dir) {
   for (int64_t base : complete) {
     spdlog::warn("{}: completing the interrupted swap of cleaned segment {}", dir, base);
     const std::string log_swap = segment_file_path(dir, base, kLogSuffix) + kSwapSuffix;
-    remove_merged_segments(dir, base, next_offset_in(log_swap, base));
+    remove_merged_segments(env, dir, base, next_offset_in(env, log_swap, base));
     for (std::string_view suffix : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix}) {
       const std::string path = segment_file_path(dir, base, suffix);
       if (::access((path + kSwapSuffix).c_str(), F_OK) != 0) continue;
-      ::rename((path + kSwapSuffix).c_str(), path.c_str());
+      env.rename(path + kSwapSuffix, path);
     }
   }
   for (const std::string& name : names) {
-    if (::unlink((dir + "/" + name).c_str()) == 0) {  // only what was not renamed above
+    if (env.unlink(dir + "/" + name) == 0) {  // only what was not renamed above
       spdlog::warn("{}: removed {} of an unfinished cleaning", dir, name);
     }
   }
-  if (!names.empty()) fsync_dir(dir);
+  if (!names.empty()) sync_dir(env, dir);
 }
 
 // Base offsets of the `.log` files in `dir`, sorted. Removes index files without a log (a
 // crash between unlinks) and Kafka's leftovers of interrupted deletes and cleanings.
-bool list_segments(const std::string& dir, std::vector<int64_t>& bases) {
+bool list_segments(Env& env, const std::string& dir, std::vector<int64_t>& bases) {
   DIR* handle = ::opendir(dir.c_str());
   if (handle == nullptr) return false;
   std::vector<std::string> orphans;
@@ -129,7 +129,7 @@ bool list_segments(const std::string& dir, std::vector<int64_t>& bases) {
   ::closedir(handle);
   std::sort(bases.begin(), bases.end());
   for (const auto& name : orphans)
-    ::unlink((dir + "/" + name).c_str());
+    env.unlink(dir + "/" + name);
   for (std::string_view suffix : {kIndexSuffix, kTimeIndexSuffix}) {
     handle = ::opendir(dir.c_str());
     if (handle == nullptr) return false;
@@ -142,7 +142,7 @@ bool list_segments(const std::string& dir, std::vector<int64_t>& bases) {
     ::closedir(handle);
   }
   for (const auto& name : orphans)
-    ::unlink((dir + "/" + name).c_str());
+    env.unlink(dir + "/" + name);
   return true;
 }
 
@@ -154,9 +154,9 @@ int64_t wall_clock_ms() {
 }  // namespace
 
 OpenLogResult Log::open(const std::string& dir, const LogConfig& config, bool needs_recovery,
-                        int64_t recovery_point, int64_t log_start_offset) {
+                        int64_t recovery_point, int64_t log_start_offset, Env& env) {
   OpenLogResult result;
-  std::shared_ptr<Log> log(new Log(dir, config));
+  std::shared_ptr<Log> log(new Log(env, dir, config));
   result.error = log->load(needs_recovery, recovery_point, log_start_offset);
   if (result.error == ErrorCode::kNone) result.log = std::move(log);
   return result;
@@ -180,15 +180,15 @@ ErrorCode Log::load_segment(Segment& segment, bool trusted, int64_t now_ms, bool
 
 ErrorCode Log::load(bool needs_recovery, int64_t recovery_point, int64_t log_start_offset) {
   std::vector<int64_t> bases;
-  if (ensure_dir(dir_)) finish_swaps(dir_);
-  if (!ensure_dir(dir_) || !list_segments(dir_, bases)) {
+  if (ensure_dir(env_, dir_)) finish_swaps(env_, dir_);
+  if (!ensure_dir(env_, dir_) || !list_segments(env_, dir_, bases)) {
     spdlog::error("cannot read log directory {}: {}", dir_, std::strerror(errno));
     return ErrorCode::kKafkaStorageError;
   }
   const int64_t now_ms = wall_clock_ms();
   auto list = std::make_shared<SegmentList>();
   for (size_t i = 0; i < bases.size(); ++i) {
-    auto segment = Segment::open(dir_, bases[i], config_);
+    auto segment = Segment::open(dir_, bases[i], config_, env_);
     if (!segment) return ErrorCode::kKafkaStorageError;
     // Trusted: every offset it holds is below the recovery point, so it was flushed.
     const bool trusted =
@@ -201,14 +201,14 @@ ErrorCode Log::load(bool needs_recovery, int64_t recovery_point, int64_t log_sta
       // Whatever follows a corrupt batch was written after it: it cannot be trusted either.
       for (size_t j = i + 1; j < bases.size(); ++j) {
         spdlog::warn("{}: dropping segment {} after a corrupt one", dir_, bases[j]);
-        if (auto later = Segment::open(dir_, bases[j], config_)) later->remove_files();
+        if (auto later = Segment::open(dir_, bases[j], config_, env_)) later->remove_files();
       }
-      fsync_dir(dir_);
+      sync_dir(env_, dir_);
       break;
     }
   }
   if (list->empty()) {
-    auto fresh = Segment::create(dir_, std::max<int64_t>(0, log_start_offset), config_);
+    auto fresh = Segment::create(dir_, std::max<int64_t>(0, log_start_offset), config_, {}, env_);
     if (!fresh) return ErrorCode::kKafkaStorageError;
     list->push_back(std::move(fresh));
     dir_dirty_ = true;
@@ -241,12 +241,13 @@ void Log::load_epochs(const SegmentList& list) {
       (status == CheckpointStatus::kMissing && end > start)) {
     std::vector<EpochEntry> rebuilt;
     for (const auto& segment : list) {
-      for_each_batch_header(segment->log_path(), segment->size(), [&rebuilt](const auto& header) {
-        const int32_t epoch = header.partition_leader_epoch;
-        if (epoch >= 0 && (rebuilt.empty() || epoch > rebuilt.back().epoch)) {
-          rebuilt.push_back({epoch, header.base_offset});
-        }
-      });
+      for_each_batch_header(env_, segment->log_path(), segment->size(),
+                            [&rebuilt](const auto& header) {
+                              const int32_t epoch = header.partition_leader_epoch;
+                              if (epoch >= 0 && (rebuilt.empty() || epoch > rebuilt.back().epoch)) {
+                                rebuilt.push_back({epoch, header.base_offset});
+                              }
+                            });
     }
     epochs_.replace(std::move(rebuilt));
   }

@@ -25,16 +25,16 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 }
 
 // Takes an exclusive flock on `<dir>/.lock`; -1 if another process (or manager) holds it.
-int lock_dir(const std::string& dir, std::string& error) {
+int lock_dir(Env& env, const std::string& dir, std::string& error) {
   const std::string path = dir + "/" + kLockFile;
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = env.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     error = fmt::format("cannot open {}: {}", path, std::strerror(errno));
     return -1;
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     error = fmt::format("log directory {} is in use by another process", dir);
-    ::close(fd);
+    env.close(fd);
     return -1;
   }
   return fd;
@@ -43,12 +43,13 @@ int lock_dir(const std::string& dir, std::string& error) {
 }  // namespace
 
 std::unique_ptr<LogManager> LogManager::open(const std::vector<std::string>& dirs,
-                                             std::string& error, const LogConfig& defaults) {
+                                             std::string& error, const LogConfig& defaults,
+                                             Env& env) {
   if (dirs.empty()) {
     error = "no log directory configured";
     return nullptr;
   }
-  std::unique_ptr<LogManager> manager(new LogManager());
+  std::unique_ptr<LogManager> manager(new LogManager(env));
   for (const auto& path : dirs) {
     std::error_code ec;
     fs::create_directories(path, ec);
@@ -67,10 +68,10 @@ std::unique_ptr<LogManager> LogManager::open(const std::vector<std::string>& dir
 
 bool LogManager::open_dir(size_t index, const LogConfig& defaults, std::string& error) {
   Dir& dir = dirs_[index];
-  dir.lock_fd = lock_dir(dir.path, error);
+  dir.lock_fd = lock_dir(env_, dir.path, error);
   if (dir.lock_fd < 0) return false;
-  const auto recovery = read_checkpoint(dir.path + "/" + kRecoveryPointCheckpoint);
-  auto starts = read_checkpoint(dir.path + "/" + kLogStartOffsetCheckpoint);
+  const auto recovery = read_checkpoint(dir.path + "/" + kRecoveryPointCheckpoint, env_);
+  auto starts = read_checkpoint(dir.path + "/" + kLogStartOffsetCheckpoint, env_);
   if (recovery.status == CheckpointStatus::kCorrupt) {
     spdlog::warn("{}: corrupt recovery-point checkpoint; recovering every log fully", dir.path);
   }
@@ -86,7 +87,7 @@ bool LogManager::open_dir(size_t index, const LogConfig& defaults, std::string& 
     const std::string name = entry.path().filename().string();
     if (!entry.is_directory(ec)) continue;
     if (ends_with(name, "-delete")) {  // an interrupted delete: finish it
-      fs::remove_all(entry.path(), ec);
+      env_.remove_all(entry.path().string());
       continue;
     }
     auto tp = parse_log_dir_name(name);
@@ -99,7 +100,7 @@ bool LogManager::open_dir(size_t index, const LogConfig& defaults, std::string& 
     const auto start = starts.offsets.find(*tp);
     auto opened = Log::open(entry.path().string(), defaults, !clean,
                             rp == recovery.offsets.end() ? 0 : rp->second,
-                            start == starts.offsets.end() ? -1 : start->second);
+                            start == starts.offsets.end() ? -1 : start->second, env_);
     if (!opened.log) {
       error = fmt::format("cannot load log {}", entry.path().string());
       return false;
@@ -112,8 +113,8 @@ bool LogManager::open_dir(size_t index, const LogConfig& defaults, std::string& 
     return false;
   }
   if (marker_present) {
-    ::unlink(marker.c_str());
-    fsync_dir(dir.path);
+    env_.unlink(marker);
+    sync_dir(env_, dir.path);
   }
   // A directory no broker has used yet has no marker either: that is not a crash.
   const bool fresh =
@@ -131,7 +132,7 @@ LogManager::~LogManager() {
 
 void LogManager::release_locks() {
   for (auto& dir : dirs_) {
-    if (dir.lock_fd >= 0) ::close(dir.lock_fd);  // closing the descriptor drops the flock
+    if (dir.lock_fd >= 0) env_.close(dir.lock_fd);  // closing the descriptor drops the flock
     dir.lock_fd = -1;
   }
 }
@@ -167,7 +168,7 @@ std::shared_ptr<Log> LogManager::create(const std::string& topic, int32_t partit
   const size_t dir = least_loaded_dir();
   const std::string path = dirs_[dir].path + "/" + log_dir_name(tp);
   // Recovery from 0: free for a new directory, safe for a stray old one.
-  auto opened = Log::open(path, config, /*needs_recovery=*/true, 0);
+  auto opened = Log::open(path, config, /*needs_recovery=*/true, 0, -1, env_);
   if (!opened.log) return nullptr;
   logs_.emplace(std::move(tp), Entry{opened.log, dir});
   return opened.log;
@@ -197,10 +198,10 @@ void LogManager::delete_pending_dirs() {
     dirs.swap(pending_deletes_);
   }
   for (const auto& dir : dirs) {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-    if (ec) spdlog::warn("cannot remove {}: {} (retried at the next start)", dir, ec.message());
-    fsync_dir(parent_dir(dir));
+    if (env_.remove_all(dir) != 0) {
+      spdlog::warn("cannot remove {}: {} (retried at the next start)", dir, std::strerror(errno));
+    }
+    sync_dir(env_, parent_dir(dir));
   }
 }
 
@@ -233,8 +234,8 @@ ErrorCode LogManager::checkpoint_recovery_points() {
   }
   ErrorCode result = ErrorCode::kNone;
   for (size_t i = 0; i < dirs_.size(); ++i) {
-    if (!write_checkpoint(dirs_[i].path + "/" + kRecoveryPointCheckpoint, recovery[i]) ||
-        !write_checkpoint(dirs_[i].path + "/" + kLogStartOffsetCheckpoint, starts[i])) {
+    if (!write_checkpoint(dirs_[i].path + "/" + kRecoveryPointCheckpoint, recovery[i], env_) ||
+        !write_checkpoint(dirs_[i].path + "/" + kLogStartOffsetCheckpoint, starts[i], env_)) {
       spdlog::error("cannot write the checkpoints of {}", dirs_[i].path);
       result = ErrorCode::kKafkaStorageError;
     }
@@ -246,7 +247,7 @@ OffsetMap LogManager::read_checkpoints(const char* name) const {
   OffsetMap offsets;
   for (const Dir& dir : dirs_) {
     const std::string path = dir.path + "/" + name;
-    CheckpointRead read = read_checkpoint(path);
+    CheckpointRead read = read_checkpoint(path, env_);
     if (read.status == CheckpointStatus::kCorrupt) spdlog::warn("{}: corrupt; ignored", path);
     offsets.merge(read.offsets);
   }
@@ -264,7 +265,7 @@ ErrorCode LogManager::write_checkpoints(const char* name, const OffsetMap& offse
   }
   ErrorCode result = ErrorCode::kNone;
   for (size_t i = 0; i < dirs_.size(); ++i) {
-    if (!write_checkpoint(dirs_[i].path + "/" + name, per_dir[i])) {
+    if (!write_checkpoint(dirs_[i].path + "/" + name, per_dir[i], env_)) {
       spdlog::error("cannot write {}/{}", dirs_[i].path, name);
       result = ErrorCode::kKafkaStorageError;
     }
@@ -296,7 +297,7 @@ ErrorCode LogManager::shutdown() {
   for (size_t i = 0; i < dirs_.size(); ++i) {
     if (!clean[i] || result != ErrorCode::kNone) continue;
     const std::string marker = dirs_[i].path + "/" + kCleanShutdownMarker;
-    if (!write_file_atomically(marker, "")) {
+    if (!write_file_atomically(env_, marker, "")) {
       spdlog::error("cannot write {}", marker);
       result = ErrorCode::kKafkaStorageError;
     }

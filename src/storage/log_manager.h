@@ -36,9 +36,10 @@ class LogManager {
  public:
   // Opens (creating if needed) every directory in `dirs` and loads the logs found. Loaded logs
   // get `defaults` until create() hands them their topic's config. nullptr with `error` set
-  // when a directory cannot be created or locked, or a log cannot be loaded.
+  // when a directory cannot be created or locked, or a log cannot be loaded. Every file
+  // operation of the manager and its logs goes through `env`.
   static std::unique_ptr<LogManager> open(const std::vector<std::string>& dirs, std::string& error,
-                                          const LogConfig& defaults = {});
+                                          const LogConfig& defaults = {}, Env& env = Env::posix());
   // Releases the directory locks. Does not flush: call shutdown() for a clean stop.
   ~LogManager();
   LogManager(const LogManager&) = delete;
@@ -89,11 +90,12 @@ class LogManager {
     int lock_fd = -1;
   };
 
-  LogManager() = default;
+  explicit LogManager(Env& env) : env_(env) {}
   bool open_dir(size_t index, const LogConfig& defaults, std::string& error);
   size_t least_loaded_dir() const;  // under mutex_
   void release_locks();
 
+  Env& env_;
   mutable std::mutex mutex_;  // guards logs_ and shut_down_
   std::map<TopicPartition, Entry> logs_;
   bool shut_down_ = false;

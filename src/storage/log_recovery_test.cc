@@ -179,13 +179,13 @@ TEST(LogRecoveryTest, DeletedIndexIsRebuilt) {
   }
   const std::string index = segment_path(path, 0, kIndexSuffix);
   std::string original;
-  ASSERT_EQ(read_small_file(index, original), ReadStatus::kOk);
+  ASSERT_EQ(read_small_file(Env::posix(), index, original), ReadStatus::kOk);
   ASSERT_FALSE(original.empty());
   ASSERT_EQ(::unlink(index.c_str()), 0);
 
   auto log = open_log(path, /*recover=*/true, /*recovery_point=*/200);  // segment 0 trusted
   std::string rebuilt;
-  ASSERT_EQ(read_small_file(index, rebuilt), ReadStatus::kOk);
+  ASSERT_EQ(read_small_file(Env::posix(), index, rebuilt), ReadStatus::kOk);
   EXPECT_EQ(rebuilt, original);
   EXPECT_EQ(log->log_end_offset(), 200);
   auto read = log->read(17, 1 << 20, false, 200);
@@ -227,7 +227,8 @@ TEST(LogRecoveryTest, CorruptCheckpointMeansFullRecovery) {
     fill(*manager->create("t", 0, tiny_config()), 30);
     ASSERT_EQ(manager->shutdown(), ErrorCode::kNone);
   }
-  ASSERT_TRUE(write_file_atomically(dir / kRecoveryPointCheckpoint, "0\n7\nt 0 zz\n"));
+  ASSERT_TRUE(
+      write_file_atomically(Env::posix(), dir / kRecoveryPointCheckpoint, "0\n7\nt 0 zz\n"));
   flip_byte(segment_path(dir / "t-0", 0, kLogSuffix), batch_size() + 70);  // batch [5, 9]
   auto manager = LogManager::open({dir.path()}, error, tiny_config());
   ASSERT_TRUE(manager) << error;

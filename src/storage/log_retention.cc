@@ -61,7 +61,7 @@ int Log::delete_expired_segments(int64_t now_ms) {
     for (size_t i = 0; i < keep_from; ++i) {
       for (const std::string& path : (*list)[i]->file_paths()) {
         const std::string target = path + kDeletedSuffix;
-        if (std::rename(path.c_str(), target.c_str()) == 0) doomed.push_back(target);
+        if (env_.rename(path, target) == 0) doomed.push_back(target);
       }
     }
     removed = static_cast<int>(keep_from);
@@ -72,8 +72,8 @@ int Log::delete_expired_segments(int64_t now_ms) {
   // Unlinking a file a reader still has open is safe: the inode lives until the last close.
   bool ok = true;
   for (const std::string& path : doomed)
-    ok = ::remove(path.c_str()) == 0 && ok;
-  if (!fsync_dir(dir)) ok = false;
+    ok = env_.unlink(path) == 0 && ok;
+  if (!sync_dir(env_, dir)) ok = false;
   return ok ? removed : -1;
 }
 

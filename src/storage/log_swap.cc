@@ -31,7 +31,7 @@ SwapOutcome Log::swap_segments(std::span<const std::shared_ptr<Segment>> group, 
     for (size_t i = 1; i < group.size(); ++i) {
       for (const std::string& path : group[i]->file_paths()) {
         const std::string target = path + kDeletedSuffix;
-        if (std::rename(path.c_str(), target.c_str()) != 0) return SwapOutcome::kFailed;
+        if (env_.rename(path, target) != 0) return SwapOutcome::kFailed;
         doomed.push_back(target);
       }
     }
@@ -39,12 +39,12 @@ SwapOutcome Log::swap_segments(std::span<const std::shared_ptr<Segment>> group, 
     const int64_t base = group.front()->base_offset();
     for (std::string_view suffix : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix}) {
       const std::string path = segment_file_path(dir_, base, suffix);
-      if (std::rename((path + kSwapSuffix).c_str(), path.c_str()) != 0) {
+      if (env_.rename(path + kSwapSuffix, path) != 0) {
         spdlog::error("{}: cannot rename {}{}", dir_, path, kSwapSuffix);
         return SwapOutcome::kFailed;
       }
     }
-    std::shared_ptr<Segment> cleaned = Segment::open(dir_, base, config_);
+    std::shared_ptr<Segment> cleaned = Segment::open(dir_, base, config_, env_);
     if (!cleaned || !(cleaned->load_state(now_ms) || cleaned->rebuild_indexes(now_ms))) {
       // The files on disk are the cleaned ones; the old segments keep serving their open
       // inodes until the next start loads them.
@@ -61,8 +61,9 @@ SwapOutcome Log::swap_segments(std::span<const std::shared_ptr<Segment>> group, 
   // Past this point the swap is done: a leftover `.deleted` file is removed at the next start.
   bool ok = true;
   for (const std::string& path : doomed)
-    ok = ::remove(path.c_str()) == 0 && ok;
-  if (!ok || !fsync_dir(dir)) spdlog::warn("{}: cannot remove the merged segments' files", dir);
+    ok = env_.unlink(path) == 0 && ok;
+  if (!ok || !sync_dir(env_, dir))
+    spdlog::warn("{}: cannot remove the merged segments' files", dir);
   return SwapOutcome::kSwapped;
 }
 

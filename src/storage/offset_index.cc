@@ -5,8 +5,8 @@
 namespace gregor::storage {
 
 std::unique_ptr<OffsetIndex> OffsetIndex::open(const std::string& path, int64_t base_offset,
-                                               int64_t max_bytes) {
-  auto file = IndexFile::open(path, kEntrySize, max_bytes);
+                                               int64_t max_bytes, Env& env) {
+  auto file = IndexFile::open(path, kEntrySize, max_bytes, env);
   if (!file) return nullptr;
   return std::unique_ptr<OffsetIndex>(new OffsetIndex(std::move(file), base_offset));
 }

@@ -27,7 +27,7 @@ class OffsetIndex {
   };
 
   static std::unique_ptr<OffsetIndex> open(const std::string& path, int64_t base_offset,
-                                           int64_t max_bytes);
+                                           int64_t max_bytes, Env& env = Env::posix());
 
   // The entry with the largest offset <= target, or {base, 0} when there is none.
   Entry lookup(int64_t target) const;

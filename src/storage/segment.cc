@@ -17,10 +17,11 @@
 
 namespace gregor::storage {
 
-Segment::Segment(std::string dir, int64_t base_offset, std::string log_path,
+Segment::Segment(Env& env, std::string dir, int64_t base_offset, std::string log_path,
                  const LogConfig& config, SharedFile file,
                  std::unique_ptr<OffsetIndex> offset_index, std::unique_ptr<TimeIndex> time_index)
-    : dir_(std::move(dir)),
+    : env_(env),
+      dir_(std::move(dir)),
       base_offset_(base_offset),
       index_interval_bytes_(config.index_interval_bytes),
       log_path_(std::move(log_path)),
@@ -32,12 +33,12 @@ Segment::Segment(std::string dir, int64_t base_offset, std::string log_path,
 
 Segment::~Segment() = default;
 
-std::unique_ptr<Segment> Segment::open_files(const std::string& dir, int64_t base_offset,
+std::unique_ptr<Segment> Segment::open_files(Env& env, const std::string& dir, int64_t base_offset,
                                              const LogConfig& config, bool truncate,
                                              std::string_view suffix) {
   const std::string log_path = segment_file_path(dir, base_offset, kLogSuffix).append(suffix);
   const int flags = O_RDWR | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0);
-  const int fd = ::open(log_path.c_str(), flags, 0644);
+  const int fd = env.open(log_path, flags, 0644);
   if (fd < 0) {
     spdlog::error("cannot open segment {}: {}", log_path, std::strerror(errno));
     return nullptr;
@@ -45,19 +46,21 @@ std::unique_ptr<Segment> Segment::open_files(const std::string& dir, int64_t bas
   auto file = std::make_shared<const FileHandle>(fd);
   const int64_t size = file_size(fd);
   auto offsets = OffsetIndex::open(segment_file_path(dir, base_offset, kIndexSuffix).append(suffix),
-                                   base_offset, config.segment_index_bytes);
+                                   base_offset, config.segment_index_bytes, env);
   auto times = TimeIndex::open(segment_file_path(dir, base_offset, kTimeIndexSuffix).append(suffix),
-                               base_offset, config.segment_index_bytes);
+                               base_offset, config.segment_index_bytes, env);
   if (size < 0 || !offsets || !times) return nullptr;
-  std::unique_ptr<Segment> segment(new Segment(dir, base_offset, log_path, config, std::move(file),
-                                               std::move(offsets), std::move(times)));
+  std::unique_ptr<Segment> segment(new Segment(env, dir, base_offset, log_path, config,
+                                               std::move(file), std::move(offsets),
+                                               std::move(times)));
   segment->size_.store(size, std::memory_order_release);
   return segment;
 }
 
 std::unique_ptr<Segment> Segment::create(const std::string& dir, int64_t base_offset,
-                                         const LogConfig& config, std::string_view suffix) {
-  auto segment = open_files(dir, base_offset, config, /*truncate=*/true, suffix);
+                                         const LogConfig& config, std::string_view suffix,
+                                         Env& env) {
+  auto segment = open_files(env, dir, base_offset, config, /*truncate=*/true, suffix);
   if (!segment) return nullptr;
   if (config.segment_jitter_ms > 0) {
     thread_local std::mt19937_64 random(std::random_device{}());
@@ -71,8 +74,8 @@ std::unique_ptr<Segment> Segment::create(const std::string& dir, int64_t base_of
 }
 
 std::unique_ptr<Segment> Segment::open(const std::string& dir, int64_t base_offset,
-                                       const LogConfig& config) {
-  return open_files(dir, base_offset, config, /*truncate=*/false, {});
+                                       const LogConfig& config, Env& env) {
+  return open_files(env, dir, base_offset, config, /*truncate=*/false, {});
 }
 
 bool Segment::should_roll(int64_t bytes, int64_t batch_count, int64_t last_offset, int64_t now_ms,
@@ -95,10 +98,10 @@ ErrorCode Segment::append(protocol::ByteView payload, std::span<const BatchMeta>
                           int64_t now_ms) {
   const int64_t position = size_.load(std::memory_order_relaxed);
   reserve_ahead(position + static_cast<int64_t>(payload.size()));
-  if (!pwrite_all(file_->fd(), payload.data(), payload.size(), position)) {
+  if (!pwrite_all(env_, file_->fd(), payload.data(), payload.size(), position)) {
     spdlog::error("write to {} failed: {}", log_path_, std::strerror(errno));
     // Drop any partial write so the file ends at the last whole batch.
-    if (::ftruncate(file_->fd(), position) != 0) {
+    if (env_.ftruncate(file_->fd(), position) != 0) {
       spdlog::error("cannot cut {} back to {}: {}", log_path_, position, std::strerror(errno));
     }
     return ErrorCode::kKafkaStorageError;
@@ -143,14 +146,14 @@ void Segment::reserve_ahead(int64_t end) {
   constexpr int64_t kMaxReserveBytes = 8 << 20;
   if (end <= reserved_end_) return;
   const int64_t stretch = std::min(kMaxReserveBytes, end);
-  reserved_end_ = ::fallocate(file_->fd(), FALLOC_FL_KEEP_SIZE, end, stretch) == 0
+  reserved_end_ = env_.fallocate(file_->fd(), FALLOC_FL_KEEP_SIZE, end, stretch) == 0
                       ? end + stretch
                       : end;  // tried again at the next append past it
 }
 
 bool Segment::seal() {
   // Blocks reserved past the end go back to the filesystem.
-  if (reserved_end_ > size() && ::ftruncate(file_->fd(), size()) != 0) {
+  if (reserved_end_ > size() && env_.ftruncate(file_->fd(), size()) != 0) {
     spdlog::warn("cannot release the space reserved after {}: {}", log_path_, std::strerror(errno));
   }
   reserved_end_ = 0;
@@ -170,7 +173,7 @@ int64_t Segment::truncate_to(int64_t offset, int64_t now_ms) {
   offset_index_->truncate_to(offset);
   time_index_->truncate_to(offset);
   if (!located) return 0;
-  if (::ftruncate(file_->fd(), located->position) != 0) {
+  if (env_.ftruncate(file_->fd(), located->position) != 0) {
     spdlog::error("cannot truncate {}: {}", log_path_, std::strerror(errno));
     return -1;
   }
@@ -184,7 +187,7 @@ int64_t Segment::truncate_to(int64_t offset, int64_t now_ms) {
 bool Segment::remove_files() {
   bool ok = offset_index_->file().remove();
   ok = time_index_->file().remove() && ok;
-  if (::unlink(log_path_.c_str()) != 0 && errno != ENOENT) ok = false;
+  if (env_.unlink(log_path_) != 0 && errno != ENOENT) ok = false;
   return ok;
 }
 
@@ -193,7 +196,7 @@ std::vector<std::string> Segment::file_paths() const {
 }
 
 bool Segment::flush(bool with_indexes) const {
-  if (::fdatasync(file_->fd()) != 0) {
+  if (env_.fdatasync(file_->fd()) != 0) {
     spdlog::error("fdatasync of {} failed: {}", log_path_, std::strerror(errno));
     return false;
   }

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/env.h"
 #include "common/error_code.h"
 #include "common/file_handle.h"
 #include "protocol/codec.h"
@@ -47,11 +48,12 @@ class Segment {
   // `suffix` is appended to every file name (".cleaned" for the cleaner's output; see
   // docs/formats/log-segments.md, "Cleaning").
   static std::unique_ptr<Segment> create(const std::string& dir, int64_t base_offset,
-                                         const LogConfig& config, std::string_view suffix = {});
+                                         const LogConfig& config, std::string_view suffix = {},
+                                         Env& env = Env::posix());
   // Opens existing files (missing indexes are created empty). The segment's offsets and
   // timestamps are unknown until load_state(), recover() or rebuild_indexes() ran.
   static std::unique_ptr<Segment> open(const std::string& dir, int64_t base_offset,
-                                       const LogConfig& config);
+                                       const LogConfig& config, Env& env = Env::posix());
   ~Segment();
   Segment(const Segment&) = delete;
   Segment& operator=(const Segment&) = delete;
@@ -65,6 +67,7 @@ class Segment {
   // Largest batch max timestamp stored, -1 if none.
   int64_t max_timestamp() const { return max_timestamp_.load(std::memory_order_acquire); }
   const SharedFile& file() const { return file_; }
+  Env& env() const { return env_; }
   // Bytes of index entries in use (what a sealed segment's index files hold).
   int64_t offset_index_bytes() const {
     return offset_index_->file().entries() * static_cast<int64_t>(OffsetIndex::kEntrySize);
@@ -146,10 +149,10 @@ class Segment {
   int64_t recover(int64_t now_ms);
 
  private:
-  Segment(std::string dir, int64_t base_offset, std::string log_path, const LogConfig& config,
-          SharedFile file, std::unique_ptr<OffsetIndex> offset_index,
+  Segment(Env& env, std::string dir, int64_t base_offset, std::string log_path,
+          const LogConfig& config, SharedFile file, std::unique_ptr<OffsetIndex> offset_index,
           std::unique_ptr<TimeIndex> time_index);
-  static std::unique_ptr<Segment> open_files(const std::string& dir, int64_t base_offset,
+  static std::unique_ptr<Segment> open_files(Env& env, const std::string& dir, int64_t base_offset,
                                              const LogConfig& config, bool truncate,
                                              std::string_view suffix);
   // Index bookkeeping for one batch at `position` (append and rebuild share it).
@@ -162,6 +165,7 @@ class Segment {
   int64_t scan(int64_t position, int64_t end, bool verify);
   void set_roll_base(int64_t first_batch_timestamp, int64_t now_ms);
 
+  Env& env_;
   const std::string dir_;
   const int64_t base_offset_;
   const int32_t index_interval_bytes_;

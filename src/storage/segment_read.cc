@@ -16,7 +16,7 @@ using protocol::kBatchHeaderSize;
 std::optional<BatchHeader> Segment::read_header(int64_t position, int64_t end) const {
   if (end - position < static_cast<int64_t>(kBatchHeaderSize)) return std::nullopt;
   std::array<uint8_t, kBatchHeaderSize> bytes;
-  if (pread_full(file_->fd(), bytes.data(), bytes.size(), position) !=
+  if (pread_full(env_, file_->fd(), bytes.data(), bytes.size(), position) !=
       static_cast<int64_t>(bytes.size())) {
     return std::nullopt;
   }
@@ -82,7 +82,7 @@ std::optional<std::pair<int64_t, int64_t>> Segment::find_record_by_timestamp(
     int64_t position, const BatchHeader& header, int64_t timestamp, int64_t starting_offset) const {
   constexpr size_t kMaxDecompressed = 64 << 20;
   std::vector<uint8_t> batch(header.total_size());
-  if (pread_full(file_->fd(), batch.data(), batch.size(), position) !=
+  if (pread_full(env_, file_->fd(), batch.data(), batch.size(), position) !=
       static_cast<int64_t>(batch.size())) {
     return std::nullopt;
   }

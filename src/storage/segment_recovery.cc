@@ -24,10 +24,10 @@ namespace {
 enum class Read { kOk, kBad, kIoError };
 
 // Reads and checks the header at `position`: whole header, magic 2, batch fully below `end`.
-Read read_checked_header(int fd, int64_t position, int64_t end, BatchHeader& out) {
+Read read_checked_header(Env& env, int fd, int64_t position, int64_t end, BatchHeader& out) {
   if (end - position < static_cast<int64_t>(kBatchHeaderSize)) return Read::kBad;
   std::array<uint8_t, kBatchHeaderSize> bytes;
-  const int64_t n = pread_full(fd, bytes.data(), bytes.size(), position);
+  const int64_t n = pread_full(env, fd, bytes.data(), bytes.size(), position);
   if (n < 0) return Read::kIoError;
   if (n != static_cast<int64_t>(bytes.size())) return Read::kBad;
   auto header = protocol::parse_batch_header(bytes);
@@ -59,7 +59,7 @@ int64_t Segment::scan(int64_t position, int64_t end, bool verify) {
   int64_t previous_last = base_offset_ - 1;
   for (;;) {
     BatchHeader h;
-    const Read read = read_checked_header(file_->fd(), position, end, h);
+    const Read read = read_checked_header(env_, file_->fd(), position, end, h);
     if (read == Read::kIoError) return -1;
     if (read == Read::kBad) break;
     if (h.base_offset < base_offset_ || h.base_offset <= previous_last || h.last_offset_delta < 0 ||
@@ -69,7 +69,7 @@ int64_t Segment::scan(int64_t position, int64_t end, bool verify) {
     const auto total = static_cast<int64_t>(h.total_size());
     if (verify) {
       batch.resize(static_cast<size_t>(total));
-      const int64_t n = pread_full(file_->fd(), batch.data(), batch.size(), position);
+      const int64_t n = pread_full(env_, file_->fd(), batch.data(), batch.size(), position);
       if (n < 0) return -1;
       if (n != total || !protocol::batch_crc_ok(batch)) break;
     }
@@ -102,7 +102,7 @@ bool Segment::load_state(int64_t now_ms) {
     roll_base_ms_ = -1;
   } else if (last) {
     BatchHeader first;
-    if (read_checked_header(file_->fd(), 0, end, first) != Read::kOk) return false;
+    if (read_checked_header(env_, file_->fd(), 0, end, first) != Read::kOk) return false;
     set_roll_base(first.max_timestamp, now_ms);
   }
   return true;
@@ -132,7 +132,7 @@ int64_t Segment::recover(int64_t now_ms) {
   if (good < end) {
     spdlog::warn("{}: invalid or incomplete batch at byte {}; truncating {} bytes", log_path_, good,
                  end - good);
-    if (::ftruncate(file_->fd(), good) != 0) {
+    if (env_.ftruncate(file_->fd(), good) != 0) {
       spdlog::error("cannot truncate {}: {}", log_path_, std::strerror(errno));
       return -1;
     }

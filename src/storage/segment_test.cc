@@ -103,7 +103,7 @@ TEST(SegmentTest, RecoverRebuildsTheSameIndexes) {
     auto segment = Segment::create(dir.path(), 0, config);
     fill(*segment, 0, 20);
     ASSERT_TRUE(segment->seal());
-    ASSERT_EQ(read_small_file(index_path, original), ReadStatus::kOk);
+    ASSERT_EQ(read_small_file(Env::posix(), index_path, original), ReadStatus::kOk);
     ASSERT_GT(original.size(), 8u);
   }
   ASSERT_EQ(::unlink(index_path.c_str()), 0);
@@ -112,7 +112,7 @@ TEST(SegmentTest, RecoverRebuildsTheSameIndexes) {
   ASSERT_TRUE(segment->rebuild_indexes(0));
   ASSERT_TRUE(segment->seal());
   std::string rebuilt;
-  ASSERT_EQ(read_small_file(index_path, rebuilt), ReadStatus::kOk);
+  ASSERT_EQ(read_small_file(Env::posix(), index_path, rebuilt), ReadStatus::kOk);
   EXPECT_EQ(rebuilt, original);
   EXPECT_EQ(segment->next_offset(), 60);
   EXPECT_EQ(segment->recover(0), 0);  // nothing to cut in a sound segment

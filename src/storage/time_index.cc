@@ -5,8 +5,8 @@
 namespace gregor::storage {
 
 std::unique_ptr<TimeIndex> TimeIndex::open(const std::string& path, int64_t base_offset,
-                                           int64_t max_bytes) {
-  auto file = IndexFile::open(path, kEntrySize, max_bytes);
+                                           int64_t max_bytes, Env& env) {
+  auto file = IndexFile::open(path, kEntrySize, max_bytes, env);
   if (!file) return nullptr;
   return std::unique_ptr<TimeIndex>(new TimeIndex(std::move(file), base_offset));
 }

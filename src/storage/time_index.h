@@ -28,7 +28,7 @@ class TimeIndex {
   };
 
   static std::unique_ptr<TimeIndex> open(const std::string& path, int64_t base_offset,
-                                         int64_t max_bytes);
+                                         int64_t max_bytes, Env& env = Env::posix());
 
   // The entry with the largest timestamp <= target, or {-1, base} when there is none.
   Entry lookup(int64_t target) const;
