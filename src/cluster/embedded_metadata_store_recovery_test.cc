@@ -12,6 +12,7 @@
 
 #include "cluster/embedded_metadata_store.h"
 #include "cluster/testing_store.h"
+#include "common/testing_env.h"
 
 namespace gregor::cluster {
 namespace {
@@ -21,6 +22,9 @@ namespace fs = std::filesystem;
 
 class EmbeddedMetadataStoreRecoveryTest : public testing::EmbeddedStoreFixture {
  protected:
+  // For the tests that open the store on it; outlives the store (reset in TearDown).
+  FaultInjectionEnv env_;
+
   std::string meta_dir() const { return dir_ + "/__metadata"; }
 
   // The one journal file the store is appending to.
@@ -238,6 +242,42 @@ TEST_F(EmbeddedMetadataStoreRecoveryTest, JournalWriteFailureRefusesFurtherChang
   reopen();
   EXPECT_EQ(get("/a"), "a");
   EXPECT_EQ(store_->create("/b", "", CreateMode::kPersistent), E::kOk);
+}
+
+TEST_F(EmbeddedMetadataStoreRecoveryTest, AFailedJournalSyncIsNeitherAcknowledgedNorKept) {
+  reopen({.env = &env_});
+  ASSERT_EQ(store_->create("/a", "a", CreateMode::kPersistent), E::kOk);
+  env_.fail(FaultInjectionEnv::Op::kFdatasync, EIO, 1);
+  EXPECT_EQ(store_->create("/b", "b", CreateMode::kPersistent), E::kIoError);
+  EXPECT_EQ(store_->exists("/b"), E::kNoNode);
+  // The journal may now hold what was not synced: nothing more is accepted until reopened.
+  EXPECT_EQ(store_->create("/c", "c", CreateMode::kPersistent), E::kIoError);
+  reopen();
+  EXPECT_EQ(get("/a"), "a");
+  EXPECT_EQ(store_->exists("/b"), E::kNoNode);
+  EXPECT_EQ(store_->exists("/c"), E::kNoNode);
+}
+
+TEST_F(EmbeddedMetadataStoreRecoveryTest, ACompactionThatCannotWriteItsSnapshotLosesNothing) {
+  reopen({.compact_journal_bytes = 200, .env = &env_});
+  ASSERT_EQ(store_->create("/a", std::string(50, 'a'), CreateMode::kPersistent), E::kOk);
+  env_.fail(FaultInjectionEnv::Op::kRename, EIO, -1, "snapshot");
+  // These fill the journal past the threshold: each compaction fails, the changes stand.
+  for (const char* path : {"/b", "/c", "/d", "/e"})
+    ASSERT_EQ(store_->create(path, std::string(80, path[1]), CreateMode::kPersistent), E::kOk);
+  EXPECT_GT(env_.failures(), 0);
+  env_.clear_failures();
+  reopen();
+  for (const char* path : {"/a", "/b", "/c", "/d", "/e"})
+    EXPECT_EQ(store_->exists(path), E::kOk) << path;
+}
+
+TEST_F(EmbeddedMetadataStoreRecoveryTest, EveryChangeIsSyncedBeforeItIsAcknowledged) {
+  reopen({.env = &env_});
+  const int before = env_.syncs();
+  ASSERT_EQ(store_->create("/a", "a", CreateMode::kPersistent), E::kOk);
+  ASSERT_EQ(store_->set("/a", "b"), E::kOk);
+  EXPECT_EQ(env_.syncs(), before + 2);
 }
 
 }  // namespace
