@@ -21,20 +21,13 @@ using testing::parse_all;
 using testing::Payload;
 using testing::read_slice;
 using testing::TempDir;
+using testing::tiny_log_config;
 
 constexpr int64_t kNow = 1'700'000'000'000;
 
-LogConfig small_segments() {
-  LogConfig config;
-  config.segment_bytes = 1024;
-  config.index_interval_bytes = 128;
-  config.segment_index_bytes = 4096;
-  return config;
-}
-
 class LogFaultsTest : public ::testing::Test {
  protected:
-  std::shared_ptr<Log> open_log(const LogConfig& config = small_segments()) {
+  std::shared_ptr<Log> open_log(const LogConfig& config = tiny_log_config()) {
     auto opened = Log::open(dir_ / "t-0", config, /*needs_recovery=*/false, 0, -1, env_);
     EXPECT_EQ(opened.error, ErrorCode::kNone);
     return opened.log;
@@ -91,7 +84,7 @@ TEST_F(LogFaultsTest, AFullDiskRefusesAppendsWhileReadsGoOnAndAppendsResumeAfter
   // What was refused left nothing behind: the log reopens with exactly the accepted records.
   log->close();
   log.reset();
-  auto reopened = Log::open(dir_ / "t-0", small_segments(), /*needs_recovery=*/true, 0, -1, env_);
+  auto reopened = Log::open(dir_ / "t-0", tiny_log_config(), /*needs_recovery=*/true, 0, -1, env_);
   ASSERT_TRUE(reopened.log);
   EXPECT_EQ(reopened.log->log_end_offset(), 15);
 }
@@ -135,10 +128,10 @@ TEST_F(LogFaultsTest, FailingReadsAreStorageErrorsNotCrashesOrWrongData) {
   log.reset();
   env_.fail(Op::kPread, EIO, -1, ".log");
   // Recovery reads every batch: it cannot, and says so instead of cutting the log.
-  auto reopened = Log::open(dir_ / "t-0", small_segments(), /*needs_recovery=*/true, 0, -1, env_);
+  auto reopened = Log::open(dir_ / "t-0", tiny_log_config(), /*needs_recovery=*/true, 0, -1, env_);
   EXPECT_EQ(reopened.error, ErrorCode::kKafkaStorageError);
   env_.clear_failures();
-  reopened = Log::open(dir_ / "t-0", small_segments(), /*needs_recovery=*/true, 0, -1, env_);
+  reopened = Log::open(dir_ / "t-0", tiny_log_config(), /*needs_recovery=*/true, 0, -1, env_);
   ASSERT_TRUE(reopened.log);
   EXPECT_EQ(reopened.log->log_end_offset(), 12);
 }

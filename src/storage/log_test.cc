@@ -14,16 +14,9 @@ using testing::parse_all;
 using testing::Payload;
 using testing::read_slice;
 using testing::TempDir;
+using testing::tiny_log_config;
 
 constexpr int64_t kNow = 1'700'000'000'000;
-
-LogConfig tiny_config() {
-  LogConfig config;
-  config.segment_bytes = 1024;
-  config.index_interval_bytes = 128;
-  config.segment_index_bytes = 4096;
-  return config;
-}
 
 std::shared_ptr<Log> open_log(const std::string& dir, const LogConfig& config, bool recover = false,
                               int64_t recovery_point = 0) {
@@ -39,7 +32,7 @@ AppendResult append(Log& log, int batches, int32_t records, int64_t now = kNow) 
 
 TEST(LogTest, AppendAssignsOffsetsAndRollsSegments) {
   TempDir dir;
-  auto log = open_log(dir / "t-0", tiny_config());
+  auto log = open_log(dir / "t-0", tiny_log_config());
   ASSERT_TRUE(log);
   EXPECT_EQ(log->log_end_offset(), 0);
   for (int i = 0; i < 30; ++i) {
@@ -145,7 +138,7 @@ TEST(LogTest, ReadsAgreeWithAScanOfEveryHeader) {
 
 TEST(LogTest, ReadsStayWithinOneSegment) {
   TempDir dir;
-  auto log = open_log(dir / "t-0", tiny_config());
+  auto log = open_log(dir / "t-0", tiny_log_config());
   for (int i = 0; i < 20; ++i)
     ASSERT_EQ(append(*log, 1, 5).error, ErrorCode::kNone);
   ASSERT_GT(log->segment_count(), 1u);
@@ -164,14 +157,14 @@ TEST(LogTest, ReadsStayWithinOneSegment) {
 TEST(LogTest, OffsetsContinueAfterReopen) {
   TempDir dir;
   {
-    auto log = open_log(dir / "t-3", tiny_config());
+    auto log = open_log(dir / "t-3", tiny_log_config());
     for (int i = 0; i < 12; ++i)
       ASSERT_EQ(append(*log, 1, 5).error, ErrorCode::kNone);
     ASSERT_EQ(log->close(), ErrorCode::kNone);
     EXPECT_EQ(log->flushed_offset(), 60);
     EXPECT_EQ(append(*log, 1, 5).error, ErrorCode::kKafkaStorageError);
   }
-  auto log = open_log(dir / "t-3", tiny_config());
+  auto log = open_log(dir / "t-3", tiny_log_config());
   EXPECT_EQ(log->log_end_offset(), 60);
   EXPECT_EQ(log->recovery_point(), 60);
   EXPECT_EQ(append(*log, 1, 5).base_offset, 60);
@@ -197,7 +190,7 @@ TEST(LogTest, LogAppendTimeRewritesTheBatch) {
 
 TEST(LogTest, OffsetForTimestamp) {
   TempDir dir;
-  auto log = open_log(dir / "t-0", tiny_config());
+  auto log = open_log(dir / "t-0", tiny_log_config());
   // Batch i holds offsets [5i, 5i+4] with timestamps 100 i .. 100 i + 4.
   for (int i = 0; i < 20; ++i) {
     Payload payload = make_batches(1, 5, 100 * i);
@@ -221,7 +214,7 @@ TEST(LogTest, OffsetForTimestamp) {
 
 TEST(LogTest, TruncateToAndDelete) {
   TempDir dir;
-  auto log = open_log(dir / "t-0", tiny_config());
+  auto log = open_log(dir / "t-0", tiny_log_config());
   for (int i = 0; i < 20; ++i)
     ASSERT_EQ(append(*log, 1, 5).error, ErrorCode::kNone);
   const size_t segments = log->segment_count();
@@ -241,7 +234,7 @@ TEST(LogTest, TruncateToAndDelete) {
 
 TEST(LogTest, FlushAdvancesTheFlushedOffset) {
   TempDir dir;
-  LogConfig config = tiny_config();
+  LogConfig config = tiny_log_config();
   config.flush_messages = 10;
   auto log = open_log(dir / "t-0", config);
   EXPECT_EQ(log->flushed_offset(), 0);

@@ -21,6 +21,7 @@
 #include "common/crc32c.h"
 #include "protocol/codec.h"
 #include "protocol/record_batch.h"
+#include "storage/log_config.h"
 
 namespace gregor::storage::testing {
 
@@ -100,6 +101,15 @@ inline std::vector<protocol::BatchHeader> parse_all(protocol::ByteView bytes) {
     bytes = bytes.subspan(header->total_size());
   }
   return headers;
+}
+
+// Segments of 1 KiB with small indexes: a few appends roll, and index entries come often.
+inline LogConfig tiny_log_config() {
+  LogConfig config;
+  config.segment_bytes = 1024;
+  config.index_interval_bytes = 128;
+  config.segment_index_bytes = 4096;
+  return config;
 }
 
 // A fresh directory, removed with everything in it on destruction.
