@@ -6,8 +6,8 @@ namespace gregor::broker {
 
 using cluster::StoreError;
 
-MetadataCache::MetadataCache(cluster::MetadataStore& store,
-                             std::shared_ptr<EventThread> events, Listener& listener)
+MetadataCache::MetadataCache(cluster::MetadataStore& store, std::shared_ptr<EventThread> events,
+                             Listener& listener)
     : store_(store), events_(std::move(events)), listener_(listener) {}
 
 cluster::Watcher MetadataCache::arm(const std::string& path, std::function<void()> reload) {

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "broker/partition_key.h"
-#include "common/event_thread.h"
 #include "cluster/metadata_store.h"
 #include "cluster/partition_state.h"
+#include "common/event_thread.h"
 
 namespace gregor::broker {
 

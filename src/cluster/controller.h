@@ -32,11 +32,11 @@
 #include <string>
 #include <vector>
 
-#include "common/event_thread.h"
 #include "cluster/metadata_store.h"
 #include "cluster/partition_election.h"
 #include "cluster/partition_state.h"
 #include "common/error_code.h"
+#include "common/event_thread.h"
 
 namespace gregor::cluster {
 
