@@ -5,6 +5,7 @@
 
 #include "cluster/embedded_metadata_store.h"
 #include "cluster/zookeeper_metadata_store.h"
+#include "common/clock.h"
 #include "common/thread_name.h"
 
 namespace gregor::broker {
@@ -208,9 +209,7 @@ void Broker::run_background_tasks() {
     background_wake_.wait_for(lock, tick, [this] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
-    const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+    const int64_t wall_ms = wall_clock_ms();
     logs_->flush_due_logs(wall_ms);
     if (Clock::now() >= next_high_watermarks) {
       replicas_->checkpoint_high_watermarks();

@@ -8,14 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
+#include "common/clock.h"
 
 namespace gregor::broker {
 namespace {
-
-int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // The endpoint other brokers fetch from: the inter-broker listener, which is the first one.
 std::optional<cluster::BrokerEndpoint> fetch_endpoint(const cluster::BrokerRegistration& broker) {
@@ -164,7 +160,7 @@ void Broker::apply_partition_state(const TopicInfo& info, int32_t index,
                        removing == info.removing.end() ? std::vector<int32_t>{} : removing->second};
   // A follower about to lead stops taking the old leader's records first.
   if (leadership.state.leader == config_.broker_id) fetchers_->unfollow(*partition);
-  const Role before = partition->apply_state(state, wall_ms());
+  const Role before = partition->apply_state(state, wall_clock_ms());
   const Role after = partition->role();
   if (after == Role::kFollower) {
     fetchers_->follow(partition, leadership.state.leader, leadership.state.leader_epoch);
@@ -235,7 +231,7 @@ void Broker::write_isr(const std::shared_ptr<Partition>& partition, const IsrCha
 }
 
 void Broker::shrink_lagging_isrs() {
-  const int64_t now = wall_ms();
+  const int64_t now = wall_clock_ms();
   for (const auto& partition : replicas_->all()) {
     if (auto change = partition->shrink_lagging(now, config_.replica_lag_time_max_ms)) {
       write_isr(partition, *change);

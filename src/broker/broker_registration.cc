@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cluster/partition_state.h"
+#include "common/clock.h"
 #include "common/thread_name.h"
 
 namespace gregor::broker {
@@ -35,11 +36,6 @@ constexpr const char* kPersistentPaths[] = {
 // How long after the session timeout a stale registration may still be there: ZooKeeper
 // expires sessions on its tick (tickTime, 2 s by default).
 constexpr std::chrono::milliseconds kExpiryMargin{3000};
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -123,7 +119,7 @@ void BrokerRegistration::stop() {
 }
 
 StoreError BrokerRegistration::register_broker() {
-  return store_.create(path(config_.broker_id), registration_json(config_, now_ms()),
+  return store_.create(path(config_.broker_id), registration_json(config_, wall_clock_ms()),
                        CreateMode::kEphemeral);
 }
 

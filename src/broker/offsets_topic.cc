@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
+#include "common/clock.h"
 
 namespace gregor::broker {
 
@@ -54,9 +55,7 @@ void OffsetsTopic::append(int32_t partition_index, std::vector<uint8_t> batch,
                           std::function<void(ErrorCode)> done) {
   auto partition = broker_.replicas().get(kOffsetsTopic, partition_index);
   if (!partition) return done(ErrorCode::kNotCoordinator);
-  using namespace std::chrono;
-  const int64_t now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-  const auto result = partition->append(batch, now);
+  const auto result = partition->append(batch, wall_clock_ms());
   if (result.error == ErrorCode::kNotLeaderOrFollower) return done(ErrorCode::kNotCoordinator);
   if (result.error != ErrorCode::kNone) return done(result.error);
   const int64_t end = result.last_offset + 1;

@@ -3,6 +3,7 @@
 
 #include "cluster/controller.h"
 #include "cluster/metadata_ops.h"
+#include "common/clock.h"
 
 namespace gregor::cluster {
 namespace {
@@ -96,7 +97,7 @@ void Controller::elect() {
       spdlog::warn("controller: unreadable {} '{}', taken as 0", kControllerEpochPath, data);
     const int32_t next = current.value_or(0) + 1;
     std::vector<OpResult> results;
-    auto me = encode_controller({config_.broker_id, metadata_internal::wall_clock_ms()});
+    auto me = encode_controller({config_.broker_id, wall_clock_ms()});
     rc = store_.multi(
         {StoreOp::create(kControllerPath, me, CreateMode::kEphemeral),
          StoreOp::set(kControllerEpochPath, encode_controller_epoch(next), stat.version)},

@@ -18,6 +18,7 @@
 #include "cluster/metadata_journal.h"
 #include "cluster/metadata_ops.h"
 #include "cluster/metadata_tree.h"
+#include "common/clock.h"
 
 namespace gregor::cluster {
 

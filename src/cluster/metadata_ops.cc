@@ -18,11 +18,6 @@ void take_watches(WatchTable& table, const std::string& path, WatchEvent event,
 
 }  // namespace
 
-int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 StoreError apply_op(Tree& tree, const StoreOp& op, int64_t now, Txn& txn,
                     std::string* created_path) {
   Mutation m{Mutation::Kind::kSet, op.path, {}, false, now};

@@ -51,6 +51,4 @@ struct FiredWatch {
 void take_triggered_watches(const std::vector<Mutation>& mutations, WatchTable& data_watches,
                             WatchTable& child_watches, std::vector<FiredWatch>& fired);
 
-int64_t wall_clock_ms();
-
 }  // namespace gregor::cluster::metadata_internal

@@ -24,6 +24,7 @@
 
 #include "cluster/metadata_ops.h"
 #include "cluster/metadata_store.h"
+#include "common/clock.h"
 
 namespace gregor::cluster::testing {
 
@@ -89,7 +90,7 @@ class InMemoryCluster::Session final : public MetadataStore {
                     std::string* created_path = nullptr) override {
     return cluster_.mutate(id_, [&](metadata_internal::Tree& tree, Txn& txn) {
       return metadata_internal::apply_op(tree, StoreOp::create(path, std::move(data), mode),
-                                         metadata_internal::wall_clock_ms(), txn, created_path);
+                                         wall_clock_ms(), txn, created_path);
     });
   }
   StoreError create_recursive(const std::string& path, std::string data) override {
@@ -99,11 +100,11 @@ class InMemoryCluster::Session final : public MetadataStore {
            slash = path.find('/', slash + 1)) {
         if (tree.contains(path.substr(0, slash))) continue;
         auto e = metadata_internal::apply_op(tree, StoreOp::create(path.substr(0, slash), ""),
-                                             metadata_internal::wall_clock_ms(), txn, nullptr);
+                                             wall_clock_ms(), txn, nullptr);
         if (e != StoreError::kOk) return e;
       }
       return metadata_internal::apply_op(tree, StoreOp::create(path, std::move(data)),
-                                         metadata_internal::wall_clock_ms(), txn, nullptr);
+                                         wall_clock_ms(), txn, nullptr);
     });
   }
   StoreError get(const std::string& path, std::string& data, Stat* stat = nullptr,
@@ -123,7 +124,7 @@ class InMemoryCluster::Session final : public MetadataStore {
     return cluster_.mutate(id_, [&](metadata_internal::Tree& tree, Txn& txn) {
       auto e =
           metadata_internal::apply_op(tree, StoreOp::set(path, std::move(data), expected_version),
-                                      metadata_internal::wall_clock_ms(), txn, nullptr);
+                                      wall_clock_ms(), txn, nullptr);
       if (e == StoreError::kOk && stat) *stat = metadata_internal::stat_of(tree.at(path));
       return e;
     });
@@ -136,8 +137,8 @@ class InMemoryCluster::Session final : public MetadataStore {
     return cluster_.mutate(id_, [&](metadata_internal::Tree& tree, Txn& txn) {
       if (!tree.contains(path)) return StoreError::kNoNode;
       for (const auto& node : metadata_internal::subtree_post_order(tree, path)) {
-        auto e = metadata_internal::apply_op(tree, StoreOp::remove(node),
-                                             metadata_internal::wall_clock_ms(), txn, nullptr);
+        auto e =
+            metadata_internal::apply_op(tree, StoreOp::remove(node), wall_clock_ms(), txn, nullptr);
         if (e != StoreError::kOk) return e;
       }
       return StoreError::kOk;
@@ -170,8 +171,7 @@ class InMemoryCluster::Session final : public MetadataStore {
     return cluster_.mutate(id_, [&](metadata_internal::Tree& tree, Txn& txn) {
       for (size_t i = 0; i < ops.size(); ++i) {
         std::string created;
-        auto e = metadata_internal::apply_op(tree, ops[i], metadata_internal::wall_clock_ms(), txn,
-                                             &created);
+        auto e = metadata_internal::apply_op(tree, ops[i], wall_clock_ms(), txn, &created);
         if (results) (*results)[i] = {e, created};
         if (e == StoreError::kOk) continue;
         for (size_t j = i + 1; results && j < ops.size(); ++j) {
@@ -236,8 +236,8 @@ inline void InMemoryCluster::end_session(int session, bool keep) {
   mutate(session, [&](metadata_internal::Tree& tree, Txn& txn) {
     for (const auto& [path, owner] : ephemeral_owner_) {
       if (owner != session) continue;
-      auto e = metadata_internal::apply_op(tree, StoreOp::remove(path),
-                                           metadata_internal::wall_clock_ms(), txn, nullptr);
+      auto e =
+          metadata_internal::apply_op(tree, StoreOp::remove(path), wall_clock_ms(), txn, nullptr);
       if (e != StoreError::kOk) return e;
     }
     return StoreError::kOk;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/clock.h"
 #include "common/thread_name.h"
 
 namespace gregor::coordinator {
@@ -15,11 +16,6 @@ namespace {
 int64_t steady_now() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
-int64_t wall_now() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 // Kafka's member ids: "<client id>-<random UUID>".
@@ -52,7 +48,7 @@ GroupCoordinator::GroupCoordinator(GroupConfig config, OffsetsLog& log, Clock st
     : config_(config),
       log_(log),
       steady_(steady ? std::move(steady) : Clock(steady_now)),
-      wall_(wall ? std::move(wall) : Clock(wall_now)) {}
+      wall_(wall ? std::move(wall) : Clock(wall_clock_ms)) {}
 
 GroupCoordinator::~GroupCoordinator() {
   stop();

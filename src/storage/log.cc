@@ -8,18 +8,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "storage/file_util.h"
 
 namespace gregor::storage {
 
-namespace {
-
-int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Log::Log(Env& env, std::string dir, const LogConfig& config)
     : env_(env),

@@ -6,18 +6,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/thread_name.h"
 
 namespace gregor::storage {
 
-namespace {
-
-int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 LogCleaner::LogCleaner(LogManager& logs, CleanerOptions options) : logs_(logs), options_(options) {
   const OffsetMap checkpointed = logs_.read_checkpoints(kCleanerOffsetCheckpoint);

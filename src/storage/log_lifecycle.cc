@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "storage/file_util.h"
 #include "storage/log.h"
 
@@ -39,9 +40,7 @@ ErrorCode Log::truncate_to(int64_t offset) {
     (segment->base_offset() > offset ? dropped : *kept).push_back(segment);
   }
   auto& active = kept->back();
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t now_ms = wall_clock_ms();
   if (active->truncate_to(offset, now_ms) < 0 || !active->unseal()) {
     return ErrorCode::kKafkaStorageError;
   }

@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "storage/file_util.h"
 #include "storage/log.h"
 
@@ -144,11 +145,6 @@ bool list_segments(Env& env, const std::string& dir, std::vector<int64_t>& bases
   for (const auto& name : orphans)
     env.unlink(dir + "/" + name);
   return true;
-}
-
-int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace

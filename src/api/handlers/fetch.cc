@@ -12,6 +12,7 @@
 
 #include "api/handlers/handlers.h"
 #include "broker/broker.h"
+#include "common/clock.h"
 #include "protocol/messages/fetch.h"
 
 namespace gregor::api {
@@ -105,7 +106,7 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
         }
         if (from_follower() && first) {
           if (auto change = partition->record_follower_fetch(body_.replica_id, want.fetch_offset,
-                                                             wall_ms())) {
+                                                             wall_clock_ms())) {
             broker.propose_isr(partition, std::move(*change));
           }
         }
@@ -174,11 +175,6 @@ class DelayedFetch : public AppendListener, public std::enable_shared_from_this<
     out.high_watermark = out.last_stable_offset = partition.high_watermark();
     out.log_start_offset = log.log_start_offset();
     return true;
-  }
-
-  static int64_t wall_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   }
 
   RequestPtr request_;

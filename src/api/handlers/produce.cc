@@ -10,6 +10,7 @@
 
 #include "api/handlers/handlers.h"
 #include "broker/broker.h"
+#include "common/clock.h"
 #include "protocol/messages/produce.h"
 
 namespace gregor::api {
@@ -21,11 +22,6 @@ namespace {
 using protocol::ProduceRequest;
 using protocol::ProduceResponse;
 using PartitionResponse = ProduceResponse::PartitionProduceResponse;
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // A response waiting for fsyncs and replication; completed by whichever callback finishes last,
 // or by the timeout, exactly once.
@@ -107,7 +103,7 @@ void handle_produce(const RequestPtr& request, protocol::ProduceRequest body) {
   auto pending = std::make_shared<PendingDurability>();
   pending->request = request;
   const auto body_bytes = request->body();
-  const int64_t now = now_ms();
+  const int64_t now = wall_clock_ms();
   pending->response.responses.reserve(body.topic_data.size());
 
   for (const auto& topic : body.topic_data) {
