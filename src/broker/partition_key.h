@@ -6,20 +6,25 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <string_view>
 #include <utility>
 
+#include "common/topic_partition.h"
+
 namespace gregor::broker {
 
-using PartitionKey = std::pair<std::string, int32_t>;
+using PartitionKey = TopicPartition;
 
 struct PartitionKeyLess {
   using is_transparent = void;
+  using Probe = std::pair<std::string_view, int32_t>;
+
+  static Probe probe(const TopicPartition& key) { return {key.topic, key.partition}; }
+  static Probe probe(const Probe& probe) { return probe; }
+
   template <typename A, typename B>
   bool operator()(const A& a, const B& b) const {
-    const int c = std::string_view(a.first).compare(std::string_view(b.first));
-    return c < 0 || (c == 0 && a.second < b.second);
+    return probe(a) < probe(b);
   }
 };
 

@@ -10,6 +10,7 @@
 #include "client/blocking_client.h"
 #include "common/backoff.h"
 #include "common/thread_name.h"
+#include "common/topic_partition.h"
 #include "protocol/messages/fetch.h"
 
 namespace gregor::broker {
@@ -114,7 +115,7 @@ class ReplicaFetchers::Fetcher {
   }
 
  private:
-  using Key = std::pair<std::string, int32_t>;
+  using Key = TopicPartition;
   struct Entry {
     std::shared_ptr<Partition> partition;
     int32_t epoch = 0;
@@ -215,12 +216,12 @@ class ReplicaFetchers::Fetcher {
         continue;
       }
       if (over_quota && entry.partition->follower_throttled()) continue;
-      if (request.topics.empty() || request.topics.back().topic != key.first) {
-        request.topics.emplace_back().topic = key.first;
+      if (request.topics.empty() || request.topics.back().topic != key.topic) {
+        request.topics.emplace_back().topic = key.topic;
       }
       auto& log = entry.partition->log();
       auto& want = request.topics.back().partitions.emplace_back();
-      want.partition = key.second;
+      want.partition = key.partition;
       want.current_leader_epoch = entry.epoch;
       want.fetch_offset = log.log_end_offset();
       want.last_fetched_epoch = log.latest_epoch();

@@ -66,7 +66,7 @@ std::shared_ptr<Partition> ReplicaManager::get(std::string_view topic, int32_t p
 void ReplicaManager::checkpoint_high_watermarks() {
   storage::OffsetMap high_watermarks;
   for (const auto& partition : all()) {
-    high_watermarks.emplace(storage::TopicPartition{partition->topic(), partition->index()},
+    high_watermarks.emplace(TopicPartition{partition->topic(), partition->index()},
                             partition->high_watermark());
   }
   logs_.write_checkpoints(storage::kReplicationOffsetCheckpoint, high_watermarks);

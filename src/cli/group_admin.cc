@@ -64,7 +64,7 @@ const rd_kafka_group_result_t* single_result(const rd_kafka_group_result_t** res
 }  // namespace
 
 std::string partition_name(const TopicPartition& tp) {
-  return fmt::format("{}-{}", tp.first, tp.second);
+  return fmt::format("{}-{}", tp.topic, tp.partition);
 }
 
 void require_group_id(const std::string& group) {
@@ -135,7 +135,7 @@ void alter_offsets(const Client& client, const std::string& group,
                    const std::map<TopicPartition, int64_t>& offsets) {
   PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
   for (const auto& [tp, offset] : offsets) {
-    rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
   }
   auto* request = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
   Event event = client.admin([&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {

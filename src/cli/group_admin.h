@@ -14,10 +14,9 @@
 #include <vector>
 
 #include "cli/client.h"
+#include "common/topic_partition.h"
 
 namespace gregor::cli {
-
-using TopicPartition = std::pair<std::string, int32_t>;
 
 struct GroupMember {
   std::string id;

@@ -75,7 +75,7 @@ Table offsets_table(const Client& client, const GroupInfo& group) {
     partitions.insert(tp);
   Table table{{"TOPIC", "PARTITION", "COMMITTED", "LOG_END", "LAG", "MEMBER"}, {}};
   for (const auto& tp : partitions) {
-    const int64_t log_end = client.watermarks(tp.first, tp.second).second;
+    const int64_t log_end = client.watermarks(tp.topic, tp.partition).second;
     const auto found = committed.find(tp);
     nlohmann::json offset = nullptr;
     nlohmann::json lag = nullptr;
@@ -85,7 +85,7 @@ Table offsets_table(const Client& client, const GroupInfo& group) {
     }
     const auto member = owner.find(tp);
     table.rows.push_back(
-        {tp.first, tp.second, offset, log_end, lag,
+        {tp.topic, tp.partition, offset, log_end, lag,
          member == owner.end() ? nlohmann::json(nullptr) : nlohmann::json(member->second)});
   }
   return table;

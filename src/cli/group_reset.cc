@@ -66,7 +66,7 @@ std::map<TopicPartition, std::optional<int64_t>> offsets_at(
     const Client& client, const std::vector<TopicPartition>& partitions, int64_t ms) {
   auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
   for (const auto& tp : partitions)
-    rd_kafka_topic_partition_list_add(list, tp.first.c_str(), tp.second)->offset = ms;
+    rd_kafka_topic_partition_list_add(list, tp.topic.c_str(), tp.partition)->offset = ms;
   const auto err = rd_kafka_offsets_for_times(client.handle(), list, client.options().timeout_ms());
   std::map<TopicPartition, std::optional<int64_t>> out;
   for (int i = 0; i < list->cnt; ++i) {
@@ -101,12 +101,12 @@ void reset(const GlobalOptions& options, const ResetArgs& args) {
   std::map<TopicPartition, int64_t> new_offsets;
   Table table{{"TOPIC", "PARTITION", "CURRENT", "NEW"}, {}};
   for (const auto& tp : partitions) {
-    const auto [earliest, latest] = client.watermarks(tp.first, tp.second);
+    const auto [earliest, latest] = client.watermarks(tp.topic, tp.partition);
     const auto found = committed.find(tp);
     PartitionOffsets known{found == committed.end() ? std::nullopt : std::optional(found->second),
                            earliest, latest, at_time[tp]};
     new_offsets[tp] = reset_offset(target, known, partition_name(tp));
-    table.rows.push_back({tp.first, tp.second,
+    table.rows.push_back({tp.topic, tp.partition,
                           known.committed ? nlohmann::json(*known.committed) : nullptr,
                           new_offsets[tp]});
   }

@@ -37,6 +37,7 @@
 #include "cluster/partition_state.h"
 #include "common/error_code.h"
 #include "common/event_thread.h"
+#include "common/topic_partition.h"
 
 namespace gregor::cluster {
 
@@ -49,12 +50,6 @@ struct ControllerConfig {
   // A broker is imbalanced when more than this percentage of the partitions it is the preferred
   // leader of are led by another broker.
   int32_t leader_imbalance_per_broker_percentage = 10;
-};
-
-struct TopicPartition {
-  std::string topic;
-  int32_t partition = 0;
-  auto operator<=>(const TopicPartition&) const = default;
 };
 
 // One partition's outcome of a preferred-leader election (ElectLeaders).

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/error_code.h"
+#include "common/topic_partition.h"
 #include "coordinator/offsets_records.h"
 
 namespace gregor::coordinator {
@@ -86,8 +87,6 @@ struct CommittedOffset {
   // durable in any order (one flush completes many); the newest received one must win.
   uint64_t commit_order = 0;
 };
-
-using TopicPartition = std::pair<std::string, int32_t>;
 
 struct Group {
   std::string id;

@@ -145,11 +145,11 @@ FetchedOffsets GroupCoordinator::fetch_offsets(
   if (!partitions) {
     if (!group) return result;
     for (const auto& [tp, value] : group->offsets)
-      result.offsets.push_back({tp.first, tp.second, value});
+      result.offsets.push_back({tp.topic, tp.partition, value});
     return result;
   }
   for (const auto& tp : *partitions) {
-    OffsetCommit entry{tp.first, tp.second, {}};
+    OffsetCommit entry{tp.topic, tp.partition, {}};
     if (group) {
       if (auto it = group->offsets.find(tp); it != group->offsets.end()) entry.value = it->second;
     }
@@ -179,13 +179,13 @@ void GroupCoordinator::delete_offsets(const std::string& group_id,
     } else {
       std::vector<std::pair<Bytes, std::optional<Bytes>>> tombstones;
       for (const auto& tp : partitions) {
-        if (group->state != GroupState::kEmpty && group->subscribed_to(tp.first)) {
+        if (group->state != GroupState::kEmpty && group->subscribed_to(tp.topic)) {
           partition_errors.push_back(ErrorCode::kGroupSubscribedToTopic);
           continue;
         }
         partition_errors.push_back(ErrorCode::kNone);
         if (group->offsets.erase(tp) > 0) {
-          tombstones.emplace_back(encode_key(OffsetKey{group_id, tp.first, tp.second}),
+          tombstones.emplace_back(encode_key(OffsetKey{group_id, tp.topic, tp.partition}),
                                   std::nullopt);
         }
       }
@@ -263,7 +263,8 @@ void GroupCoordinator::delete_group(const std::string& group_id,
     set_state(*group, GroupState::kDead);
     std::vector<std::pair<Bytes, std::optional<Bytes>>> tombstones;
     for (const auto& [tp, value] : group->offsets) {
-      tombstones.emplace_back(encode_key(OffsetKey{group_id, tp.first, tp.second}), std::nullopt);
+      tombstones.emplace_back(encode_key(OffsetKey{group_id, tp.topic, tp.partition}),
+                              std::nullopt);
     }
     tombstones.emplace_back(encode_key(GroupKey{group_id}), std::nullopt);
     append_records(group_id, std::move(tombstones), std::move(done), out);
@@ -291,7 +292,7 @@ void GroupCoordinator::expire_offsets(Actions& out) {
       const int64_t since =
           group.protocol_type.empty() ? o->second.commit_timestamp : group.state_timestamp_ms;
       if (since + config_.offsets_retention_ms <= wall) {
-        tombstones.emplace_back(encode_key(OffsetKey{group.id, o->first.first, o->first.second}),
+        tombstones.emplace_back(encode_key(OffsetKey{group.id, o->first.topic, o->first.partition}),
                                 std::nullopt);
         o = group.offsets.erase(o);
       } else {

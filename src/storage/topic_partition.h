@@ -1,21 +1,15 @@
-// The name of a partition and its log directory's name, `<topic>-<partition>` (Kafka's layout).
+// A partition's log directory name, `<topic>-<partition>` (Kafka's layout).
 // Plain values; any thread.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/topic_partition.h"
+
 namespace gregor::storage {
-
-struct TopicPartition {
-  std::string topic;
-  int32_t partition = 0;
-
-  friend auto operator<=>(const TopicPartition&, const TopicPartition&) = default;
-};
 
 // "<topic>-<partition>".
 std::string log_dir_name(const TopicPartition& tp);

@@ -10,7 +10,7 @@ namespace {
 
 using protocol::ElectLeadersRequest;
 using protocol::ElectLeadersResponse;
-using PartitionList = std::vector<cluster::TopicPartition>;
+using PartitionList = std::vector<TopicPartition>;
 constexpr int8_t kPreferredElection = 0;
 
 std::optional<PartitionList> requested(const ElectLeadersRequest& body) {

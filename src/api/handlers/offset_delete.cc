@@ -28,7 +28,7 @@ void fill_partition_errors(const protocol::OffsetDeleteRequest& body,
 }  // namespace
 
 void handle_offset_delete(const RequestPtr& request, protocol::OffsetDeleteRequest body) {
-  std::vector<coordinator::TopicPartition> partitions;
+  std::vector<TopicPartition> partitions;
   for (const auto& topic : body.topics) {
     for (const auto& p : topic.partitions)
       partitions.emplace_back(topic.name, p.partition_index);

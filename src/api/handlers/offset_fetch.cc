@@ -17,7 +17,7 @@ using protocol::OffsetFetchResponse;
 template <typename TopicList, typename Emit>
 ErrorCode fetch_group(coordinator::GroupCoordinator& groups, const std::string& group_id,
                       const std::optional<TopicList>& topics, Emit&& emit) {
-  std::optional<std::vector<coordinator::TopicPartition>> wanted;
+  std::optional<std::vector<TopicPartition>> wanted;
   if (topics) {
     wanted.emplace();
     for (const auto& topic : *topics) {

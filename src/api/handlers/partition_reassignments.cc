@@ -67,7 +67,7 @@ void handle_alter_partition_reassignments(const RequestPtr& request,
 
 void handle_list_partition_reassignments(const RequestPtr& request,
                                          protocol::ListPartitionReassignmentsRequest body) {
-  std::optional<std::vector<cluster::TopicPartition>> wanted;
+  std::optional<std::vector<TopicPartition>> wanted;
   if (body.topics) {
     wanted.emplace();
     for (const auto& topic : *body.topics) {
