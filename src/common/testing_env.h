@@ -47,7 +47,8 @@ class FaultInjectionEnv final : public Env {
 
   // The next `count` calls of `op` (every one when count < 0) whose path contains `path_part`
   // (any path when empty) fail with `error`. For calls on a descriptor, the path is the one it
-  // was opened with through this Env.
+  // was opened with through this Env; a rename matches on "<from>\n<to>"; msync has no path,
+  // so only a rule with an empty `path_part` matches it.
   void fail(Op op, int error, int count = -1, std::string path_part = {}) {
     std::lock_guard lock(mutex_);
     rules_.push_back({op, error, count, std::move(path_part)});
